@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo run test lint typecheck check postgres clean simulator
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Load a simulated Jira + Confluence site into DuckDB, twice (full, then incremental).
+demo: install
+	$(BIN)/dlt-atlassian demo
+
+## Load the real site configured in .dlt/secrets.toml.
+run: install
+	$(BIN)/dlt-atlassian run
+
+## Run the simulator on port 8080 (Ctrl-C to stop).
+simulator: install
+	$(BIN)/dlt-atlassian simulator --port 8080
+
+## The whole suite: lint, types, tests (a local Postgres is started for the warehouse tests).
+test: install
+	$(BIN)/ruff check sources tests pipelines
+	$(BIN)/mypy
+	bash scripts/with_postgres.sh $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check sources tests pipelines
+
+typecheck: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.duckdb .work

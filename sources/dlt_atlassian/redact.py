@@ -21,6 +21,10 @@ _PATTERNS = [
     # Authorization: Bearer xxx / Basic xxx
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[^\s'\",}]+"),
     re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    # Basic credentials without a header name (base64 of email:token, mixed case + digits)
+    re.compile(
+        r"\b([Bb]asic)\s+(?=[A-Za-z0-9+/]*[0-9+/])(?=[A-Za-z0-9+/]*[A-Z])[A-Za-z0-9+/]{16,}={0,2}"
+    ),
     # key=value / "key": "value" for secret-looking keys
     re.compile(
         r"(?i)((?:access_token|refresh_token|client_secret|api_token|id_token|password|[?&]code)"

@@ -1,0 +1,181 @@
+"""Which Atlassian site (cloud id) a token talks to.
+
+OAuth tokens: ``{api_base_url}/oauth/token/accessible-resources`` lists the sites the consent
+covers; we pick the one matching ``site_url`` (or ``cloud_id``, or the only one). Scoped API
+tokens: the site's public ``/_edge/tenant_info`` returns its cloud id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from dlt_atlassian.auth.urls import site_key
+from dlt_atlassian.errors import AuthError, ConfigurationError, ResponseFormatError
+from dlt_atlassian.redact import redact
+
+if TYPE_CHECKING:
+    from dlt_atlassian.auth.oauth import OAuth2RefreshAuth
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site a token can reach."""
+
+    cloud_id: str
+    url: str
+    name: str = ""
+    scopes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form, as cached in the token store."""
+        return {"id": self.cloud_id, "url": self.url, "name": self.name,
+                "scopes": list(self.scopes)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Site:
+        """Parse an accessible-resources entry (or our cached form)."""
+        return cls(
+            cloud_id=str(data["id"]),
+            url=str(data.get("url") or "").rstrip("/"),
+            name=str(data.get("name") or ""),
+            scopes=tuple(str(s) for s in data.get("scopes") or ()),
+        )
+
+
+def parse_sites(payload: Any) -> list[Site]:
+    """Parse accessible-resources; duplicate entries for one site (one per product) merge."""
+    if not isinstance(payload, list):
+        raise ResponseFormatError("accessible-resources did not return a JSON list.")
+    merged: dict[str, Site] = {}
+    for entry in payload:
+        if not isinstance(entry, dict) or not entry.get("id"):
+            continue
+        site = Site.from_dict(entry)
+        if site.cloud_id in merged:
+            old = merged[site.cloud_id]
+            scopes = tuple(dict.fromkeys(old.scopes + site.scopes))
+            site = Site(old.cloud_id, old.url or site.url, old.name or site.name, scopes)
+        merged[site.cloud_id] = site
+    return list(merged.values())
+
+
+def fetch_accessible_resources(
+    api_base_url: str,
+    auth: httpx.Auth,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> list[Site]:
+    """GET ``{api_base_url}/oauth/token/accessible-resources`` with ``auth``."""
+    url = api_base_url.rstrip("/") + "/oauth/token/accessible-resources"
+    with httpx.Client(timeout=timeout, transport=transport) as http:
+        try:
+            response = http.get(url, auth=auth, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise AuthError(
+                f"Cannot reach {url} to find the site's cloud id: {type(exc).__name__}.",
+                hint="Check api_base_url and the network, or set cloud_id explicitly.",
+            ) from None
+    if response.status_code in (401, 403):
+        raise AuthError(
+            f"accessible-resources refused the token (HTTP {response.status_code}).",
+            hint="Run `dlt-atlassian authorize` again.",
+        )
+    if response.status_code >= 400:
+        raise AuthError(
+            f"accessible-resources failed with HTTP {response.status_code}.",
+            hint="Run again later, or set cloud_id in [sources.atlassian.credentials].",
+        )
+    try:
+        return parse_sites(response.json())
+    except ValueError:
+        raise ResponseFormatError("accessible-resources did not return JSON.") from None
+
+
+def choose_site(sites: list[Site], *, site_url: str | None, cloud_id: str | None) -> Site:
+    """Pick the configured site among ``sites``.
+
+    Raises:
+        ConfigurationError: Nothing matches (the message lists every site the token can see),
+            or several sites are visible and none was configured.
+    """
+    listing = ", ".join(f"{s.url} (cloud id {s.cloud_id})" for s in sites) or "none"
+    if cloud_id:
+        match = next((s for s in sites if s.cloud_id == cloud_id), None)
+        what = f"cloud_id {cloud_id}"
+    elif site_url:
+        wanted = site_key(site_url)
+        match = next((s for s in sites if s.url and site_key(s.url) == wanted), None)
+        what = f"site_url {site_url}"
+    elif len(sites) == 1:
+        return sites[0]
+    else:
+        raise ConfigurationError(
+            f"The OAuth consent covers {len(sites)} sites and none is configured: {listing}.",
+            hint="Set site_url (or cloud_id) in [sources.atlassian.credentials].",
+        )
+    if match is None:
+        raise ConfigurationError(
+            redact(f"The token cannot access {what}; it can see: {listing}."),
+            hint="Fix site_url/cloud_id, or run `dlt-atlassian authorize` and grant access "
+            "to that site.",
+        )
+    return match
+
+
+def tenant_cloud_id(
+    site_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+) -> str:
+    """Read a site's cloud id from its public ``{site_url}/_edge/tenant_info``."""
+    url = site_url.rstrip("/") + "/_edge/tenant_info"
+    hint = "Set cloud_id in [sources.atlassian.credentials] (see https://<site>/_edge/tenant_info)."
+    try:
+        with httpx.Client(timeout=timeout, transport=transport) as http:
+            response = http.get(url, headers={"Accept": "application/json"})
+    except httpx.TransportError as exc:
+        raise ConfigurationError(
+            f"Cannot reach {url} to find the cloud id: {type(exc).__name__}.", hint=hint
+        ) from None
+    try:
+        data = response.json() if response.status_code == 200 else None
+    except ValueError:
+        data = None
+    cloud_id = data.get("cloudId") if isinstance(data, dict) else None
+    if not isinstance(cloud_id, str) or not cloud_id:
+        raise ConfigurationError(
+            f"{url} did not return a cloud id (HTTP {response.status_code}).", hint=hint
+        )
+    return cloud_id
+
+
+def resolve_oauth_site(
+    auth: OAuth2RefreshAuth,
+    *,
+    api_base_url: str,
+    site_url: str | None,
+    cloud_id: str | None,
+    transport: httpx.BaseTransport | None = None,
+) -> Site:
+    """The OAuth consent's site: from the token store's cache, else accessible-resources.
+
+    A configured ``cloud_id`` is trusted as is. Discovery results are cached in the token
+    store entry (never in dlt state) together with every site the consent can see.
+    """
+    tokens = auth.current_tokens()
+    cached = tokens.cloud_id
+    if cloud_id:
+        known = cached == cloud_id and tokens.site_url
+        return Site(cloud_id, (tokens.site_url if known else site_url) or "")
+    if cached and tokens.site_url and (
+        site_url is None or site_key(site_url) == site_key(tokens.site_url)
+    ):
+        return Site(cached, tokens.site_url)
+    sites = fetch_accessible_resources(api_base_url, auth, transport=transport)
+    site = choose_site(sites, site_url=site_url, cloud_id=None)
+    auth.update_metadata(
+        cloud_id=site.cloud_id, site_url=site.url, sites=[s.to_dict() for s in sites]
+    )
+    return site

@@ -1,0 +1,78 @@
+"""Atlassian Document Format bodies: generated ones with realistic node variety, and plain text."""
+
+from __future__ import annotations
+
+import random
+from html import escape
+from typing import Any
+
+from dlt_atlassian.simulator.users import User
+
+JSON = dict[str, Any]
+WORDS = [
+    "cache", "retry", "timeout", "login", "checkout", "invoice", "search", "index", "queue",
+    "worker", "deploy", "rollback", "migration", "schema", "export", "import", "webhook",
+    "token", "session", "latency", "memory", "crash", "report", "dashboard", "filter", "sprint",
+    "release", "build", "pipeline", "flaky", "test", "customer", "upgrade", "billing",
+]
+
+
+def sentence(rng: random.Random, lo: int = 4, hi: int = 12) -> str:
+    """Return a short lowercase sentence of random domain words."""
+    words = [rng.choice(WORDS) for _ in range(rng.randint(lo, hi))]
+    return " ".join(words).capitalize()
+
+
+def _text(value: str) -> JSON:
+    return {"type": "text", "text": value}
+
+
+def _paragraph(*content: JSON) -> JSON:
+    return {"type": "paragraph", "content": list(content)}
+
+
+def text_doc(text: str) -> JSON:
+    """Wrap plain text in a one-paragraph ADF document."""
+    return {"type": "doc", "version": 1, "content": [_paragraph(_text(text))]}
+
+
+def generated_doc(rng: random.Random, people: list[User]) -> JSON:
+    """Build a document with paragraphs, and sometimes a mention, a list and a code block."""
+    content: list[JSON] = [_paragraph(_text(sentence(rng) + "."))]
+    if people and rng.random() < 0.3:
+        user = rng.choice(people)
+        content.append(_paragraph(
+            _text("cc "),
+            {"type": "mention", "attrs": {"id": user.account_id, "text": f"@{user.display_name}",
+                                          "accessLevel": ""}},
+        ))
+    if rng.random() < 0.3:
+        items = [{"type": "listItem", "content": [_paragraph(_text(sentence(rng, 2, 5)))]}
+                 for _ in range(rng.randint(2, 4))]
+        content.append({"type": rng.choice(["bulletList", "orderedList"]), "content": items})
+    if rng.random() < 0.2:
+        code = f"def {rng.choice(WORDS)}():\n    return {rng.randint(0, 99)}"
+        content.append({"type": "codeBlock", "attrs": {"language": "python"},
+                        "content": [_text(code)]})
+    if rng.random() < 0.5:
+        content.append(_paragraph(_text(sentence(rng) + "."),
+                                  {"type": "text", "text": " important",
+                                   "marks": [{"type": "strong"}]}))
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def plain_text(node: Any) -> str:
+    """Flatten an ADF node to text (what Jira writes into changelog ``fromString``)."""
+    if isinstance(node, dict):
+        if node.get("type") == "text":
+            return str(node.get("text", ""))
+        if node.get("type") == "mention":
+            return str(node.get("attrs", {}).get("text", ""))
+        inner = "".join(plain_text(c) for c in node.get("content", []))
+        return inner + ("\n" if node.get("type") in {"paragraph", "codeBlock", "listItem"} else "")
+    return ""
+
+
+def to_html(doc: Any) -> str:
+    """Render ADF as simple HTML (``renderedFields``/``renderedBody``)."""
+    return "".join(f"<p>{escape(line)}</p>" for line in plain_text(doc).splitlines() if line)

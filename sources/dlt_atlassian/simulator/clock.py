@@ -48,6 +48,12 @@ class SimClock:
             else:
                 self._offset = when - datetime.now(UTC)
 
+    @property
+    def frozen(self) -> bool:
+        """True while the clock is stopped."""
+        with self._lock:
+            return self._frozen_at is not None
+
     def freeze(self) -> None:
         """Stop the clock at the current simulated time."""
         now = self.now()

@@ -83,6 +83,13 @@ class RateLimitConfig:
     # "absent" (only X-RateLimit-Reset), or "mixed" (rotates through the three).
     retry_after_mode: str = "seconds"
     near_limit_fraction: float = 0.2  # X-RateLimit-NearLimit when remaining < this fraction
+    # Who pays the points quota: Atlassian applies it to OAuth apps only (API-token traffic
+    # has burst limits alone). Add "basic" / "scoped" to exercise the quota with tokens.
+    quota_auth_kinds: list[str] = field(default_factory=lambda: ["oauth"])
+    # Per-endpoint burst overrides: {"GET /rest/api/3/search/jql": (capacity, per_second)}.
+    endpoint_burst: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # X-RateLimit-Reset precision: "minute" (documented yyyy-MM-ddTHH:mmZ) or "second".
+    reset_precision: str = "minute"
 
 
 @dataclass
@@ -97,10 +104,14 @@ class FaultConfig:
     slow_response_seconds: float = 120.0
     malformed_json_rate: float = 0.0
     truncated_json_rate: float = 0.0
+    incomplete_body_rate: float = 0.0  # full Content-Length promised, connection dies mid-body
     expired_token_rate: float = 0.0  # a 401 as if the access token had just expired
     repeat_page_token: bool = False  # /search/jql hands back the token it was given
     drop_is_last: bool = False  # /search/jql omits isLast
+    retry_after_seconds: int = 1  # Retry-After on injected 503s and 429 storms
     # Scripted faults: {"path": "/rest/api/3/search/jql", "kind": "500", "count": 2}
+    # path is a glob over the site-relative path; optional "method"; count -1 = forever.
+    # Kinds: 500 502 503 429 429-no-retry-after reset slow malformed truncated incomplete 401
     script: list[dict[str, object]] = field(default_factory=list)
 
 

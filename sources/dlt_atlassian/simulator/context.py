@@ -62,3 +62,14 @@ def require_scopes(request: Request, any_of: Iterable[str]) -> None:
 def record_objects(request: Request, count: int) -> None:
     """Tell the points quota how many objects this response returned (each one costs)."""
     request.state.objects_returned = getattr(request.state, "objects_returned", 0) + count
+
+
+def public_base_url(request: Request) -> str:
+    """The base URL as the caller sees it: the site, or ``.../ex/{product}/{cloudId}``.
+
+    Use it for absolute links (``self``, ``nextPage``) so they keep the gateway prefix when the
+    request came through the gateway. Site-relative paths (``/rest/...``, ``/wiki/...``) are
+    appended to it.
+    """
+    prefix = str(request.scope.get("sim.gateway_prefix") or "")
+    return str(request.base_url).rstrip("/") + prefix

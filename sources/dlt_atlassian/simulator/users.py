@@ -57,6 +57,7 @@ class UserDirectory:
         self._lock = threading.Lock()
         users: list[User] = []
         total = max(config.data.jira_users, 3)
+        kind: AccountType
         for n in range(total):
             if n == 0:
                 email, name, kind, active = "admin@example.com", "Site Admin", "atlassian", True

@@ -1,0 +1,169 @@
+"""Jira Software: boards, sprints and sprint membership (``/rest/agile/1.0``).
+
+A site without Jira Software answers 404 on the agile API: the three tables are then skipped
+with one log line. Kanban boards have no sprints (Jira answers 400 "doesn't support
+sprints"): they are skipped without asking when their type says so, and quietly otherwise.
+Membership of open sprints is re-read every run; a closed sprint's membership is read once
+(and again if the sprint is completed anew).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
+
+from dlt_atlassian.errors import BadRequestError, NotFoundError
+from dlt_atlassian.http.paginators import StartAtPaginator
+from dlt_atlassian.jira.context import JiraRun, resource_errors
+from dlt_atlassian.jira.rows import tombstone, utc_timestamp
+from dlt_atlassian.jira.settings import AGILE_PAGE_SIZE
+
+logger = logging.getLogger("dlt_atlassian.jira")
+
+BOARDS_PATH = "/rest/agile/1.0/board"
+SPRINTS_PATH = "/rest/agile/1.0/board/{board_id}/sprint"
+SPRINT_ISSUES_PATH = "/rest/agile/1.0/sprint/{sprint_id}/issue"
+CLOSED_KEY = "closed_sprints"
+
+
+class AgileUnavailable(Exception):
+    """The site has no Jira Software (agile API answers 404)."""
+
+
+def _pages(
+    run: JiraRun, path: str, params: dict[str, Any] | None = None, items_key: str = "values"
+) -> Iterator[list[Any]]:
+    yield from run.client.paginate(
+        path,
+        paginator=StartAtPaginator(AGILE_PAGE_SIZE, items_key=items_key),
+        params=params or {},
+        data_selector=items_key,
+    )
+
+
+def board_pages(run: JiraRun) -> Iterator[list[dict[str, Any]]]:
+    """Boards (of the configured projects, or all), each once; nothing without Jira Software."""
+    seen: set[str] = set()
+    scopes: list[dict[str, Any]] = [{"projectKeyOrId": p} for p in run.options.projects or ()]
+    try:
+        with resource_errors("boards"):
+            for params in scopes or [{}]:
+                for page in _pages(run, BOARDS_PATH, params):
+                    rows = []
+                    for board in page:
+                        board_id = str(board["id"])
+                        if board_id in seen:
+                            continue
+                        seen.add(board_id)
+                        rows.append(board_row(board))
+                    if rows:
+                        yield rows
+    except NotFoundError:
+        logger.info(
+            "Jira: the agile API is not available (no Jira Software); "
+            "boards, sprints and sprint_issues are skipped"
+        )
+
+
+def board_row(board: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``boards`` row: the board with its location's project lifted out."""
+    location = board.get("location") if isinstance(board.get("location"), Mapping) else {}
+    assert isinstance(location, Mapping)
+    project_id = location.get("projectId")
+    return {
+        **board,
+        "id": str(board["id"]),
+        "project_id": str(project_id) if project_id is not None else None,
+        "project_key": location.get("projectKey"),
+    }
+
+
+def sprint_row(sprint: Mapping[str, Any], board_id: str) -> dict[str, Any]:
+    """A ``sprints`` row (dates in UTC)."""
+    return {
+        "id": str(sprint["id"]),
+        "self": sprint.get("self"),
+        "state": sprint.get("state"),
+        "name": sprint.get("name"),
+        "goal": sprint.get("goal"),
+        "start_date": utc_timestamp(sprint.get("startDate")),
+        "end_date": utc_timestamp(sprint.get("endDate")),
+        "complete_date": utc_timestamp(sprint.get("completeDate")),
+        "created_date": utc_timestamp(sprint.get("createdDate")),
+        "origin_board_id": str(sprint.get("originBoardId") or board_id),
+    }
+
+
+def sprint_pages(
+    run: JiraRun, boards: list[dict[str, Any]], seen: set[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """Sprints of scrum boards, each sprint once (shared sprints show on several boards)."""
+    for board in boards:
+        if board.get("_deleted") or str(board.get("type") or "").lower() == "kanban":
+            continue
+        board_id = str(board["id"])
+        try:
+            with resource_errors("sprints"):
+                for page in _pages(run, SPRINTS_PATH.format(board_id=board_id)):
+                    rows = []
+                    for sprint in page:
+                        if str(sprint["id"]) not in seen:
+                            seen.add(str(sprint["id"]))
+                            rows.append(sprint_row(sprint, board_id))
+                    if rows:
+                        yield rows
+        except BadRequestError as exc:  # "The board does not support sprints"
+            logger.debug("Jira: board %s has no sprints: %s", board_id, exc.message)
+        except NotFoundError:
+            logger.debug("Jira: board %s disappeared while loading", board_id)
+
+
+def membership_tombstone(sprint_id: str) -> dict[str, Any]:
+    """Clears a sprint's membership rows (a sprint left empty)."""
+    return tombstone(sprint_id=sprint_id, issue_id=f"deleted:{sprint_id}")
+
+
+def sprint_issue_pages(
+    run: JiraRun,
+    sprints: list[dict[str, Any]],
+    state: MutableMapping[str, Any],
+    stale_sprints: Callable[[], Iterable[str]] = lambda: (),
+) -> Iterator[list[dict[str, Any]]]:
+    """``(sprint_id, issue_id)`` rows of open sprints and of sprints closed since last time.
+
+    Args:
+        run: the run.
+        sprints: a page of ``sprints`` rows.
+        state: where closed sprints already read are remembered.
+        stale_sprints: sprints holding deleted issues: read again even when closed.
+    """
+    closed: dict[str, Any] = state.setdefault(CLOSED_KEY, {})
+    stale = set(stale_sprints())
+    for sprint in sprints:
+        sprint_id = str(sprint["id"])
+        completed = str(sprint.get("complete_date") or "")
+        if (
+            sprint.get("state") == "closed"
+            and closed.get(sprint_id) == completed
+            and sprint_id not in stale
+        ):
+            continue  # a closed sprint's membership changes only when its issues are deleted
+        rows: list[dict[str, Any]] = []
+        try:
+            with resource_errors("sprint_issues"):
+                path = SPRINT_ISSUES_PATH.format(sprint_id=sprint_id)
+                for page in _pages(run, path, {"fields": "id"}, items_key="issues"):
+                    rows.extend(
+                        {
+                            "sprint_id": sprint_id,
+                            "issue_id": str(i["id"]),
+                            "issue_key": i.get("key"),
+                        }
+                        for i in page
+                    )
+        except NotFoundError:
+            continue
+        yield rows or [membership_tombstone(sprint_id)]
+        if sprint.get("state") == "closed":
+            closed[sprint_id] = completed

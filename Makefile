@@ -30,6 +30,7 @@ simulator: install
 test: install
 	$(BIN)/ruff check sources tests pipelines
 	$(BIN)/mypy
+	bash scripts/ensure_chromium.sh
 	bash scripts/with_postgres.sh $(BIN)/python -m pytest
 
 lint: install

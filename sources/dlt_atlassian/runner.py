@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dlt_atlassian.errors import ConfigurationError
+from dlt_atlassian.redact import redact
+
+logger = logging.getLogger("dlt_atlassian")
 
 PRODUCTS = ("jira", "confluence")
 
@@ -55,11 +59,11 @@ def build_source(options: RunOptions) -> Any:
     if products == ["jira"]:
         from dlt_atlassian.jira import jira_source
 
-        source = jira_source(projects=options.projects or None, **kwargs)
+        source = jira_source(projects=list(options.projects or []) or None, **kwargs)
     elif products == ["confluence"]:
         from dlt_atlassian.confluence import confluence_source
 
-        source = confluence_source(spaces=options.spaces or None, **kwargs)
+        source = confluence_source(spaces=list(options.spaces or []) or None, **kwargs)
     else:
         from dlt_atlassian.combined import atlassian_source
 
@@ -82,15 +86,18 @@ def build_source(options: RunOptions) -> Any:
 def build_pipeline(options: RunOptions) -> Any:
     """Create (or reopen) the dlt pipeline for ``options``."""
     import dlt
+    from dlt.common.runtime.collector import LogCollector
 
-    progress: Any = "log" if options.progress == "log" else None
+    progress: Any = None
     if options.progress == "log":
-        progress = dlt.progress.log(log_period=10.0, logger=sys.stderr, dump_system_stats=False)
+        progress = LogCollector(log_period=10.0, logger=sys.stderr, dump_system_stats=False)
     elif options.progress in ("tqdm", "enlighten", "alive_progress"):
         progress = options.progress
     kwargs: dict[str, Any] = {}
     if progress is not None:
         kwargs["progress"] = progress
+    if options.pipelines_dir:
+        kwargs["pipelines_dir"] = options.pipelines_dir
     destination: Any = options.destination
     if options.destination_credentials is not None:
         destination = dlt.destinations.__dict__[options.destination](
@@ -98,7 +105,6 @@ def build_pipeline(options: RunOptions) -> Any:
         )
     return dlt.pipeline(
         pipeline_name=options.pipeline_name,
-        pipelines_dir=options.pipelines_dir,
         destination=destination,
         dataset_name=options.dataset_name,
         **kwargs,
@@ -111,7 +117,11 @@ def run(options: RunOptions) -> tuple[Any, Any]:
     source = build_source(options)
     info = pipeline.run(source, refresh="drop_sources" if options.full_refresh else None)
     if options.build_models:
-        build_models(pipeline)
+        try:
+            build_models(pipeline)
+        except Exception as exc:
+            logger.error("The load succeeded but building the analyst models failed: %s "
+                         "(set [sources.atlassian] models = false to skip them)", redact(str(exc)))
     return pipeline, info
 
 
@@ -130,7 +140,7 @@ def build_models(pipeline: Any) -> dict[str, int]:
 
 
 def loaded_row_counts(pipeline: Any) -> dict[str, int]:
-    """Rows each table received in the pipeline's last run (dlt's own bookkeeping tables left out)."""
+    """Rows each table received in the pipeline's last run (dlt's own tables left out)."""
     trace = pipeline.last_trace
     info = getattr(trace, "last_normalize_info", None) if trace else None
     counts: dict[str, int] = dict(getattr(info, "row_counts", {}) or {})
@@ -144,8 +154,9 @@ def table_row_counts(pipeline: Any) -> dict[str, int]:
     with pipeline.sql_client() as client:
         for name in sorted(schema.data_table_names()):
             try:
-                rows = client.execute_sql(f"SELECT COUNT(*) FROM {client.make_qualified_table_name(name)}")
-            except Exception:  # noqa: BLE001 - a table declared but never created
+                table = client.make_qualified_table_name(name)
+                rows = client.execute_sql(f"SELECT COUNT(*) FROM {table}")
+            except Exception:  # a table declared in the schema but never created
                 continue
             counts[name] = int(rows[0][0]) if rows else 0
     return counts

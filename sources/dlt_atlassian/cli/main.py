@@ -12,6 +12,7 @@ _COMMAND_MODULES = [
     "dlt_atlassian.cli.simulator_cmd",
     "dlt_atlassian.cli.auth_cmd",
     "dlt_atlassian.cli.run_cmd",
+    "dlt_atlassian.cli.report_cmd",
 ]
 
 

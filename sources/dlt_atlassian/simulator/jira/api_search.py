@@ -133,7 +133,8 @@ class SearchApi:
         is_last = start + size >= len(hits)
         if not is_last and page:
             next_token = encode_token(list(page[-1][0]))
-            body["nextPageToken"] = token if self.store.config.faults.repeat_page_token and token else next_token
+            repeat = self.store.config.faults.repeat_page_token and token
+            body["nextPageToken"] = token if repeat else next_token
         if not self.store.config.faults.drop_is_last:
             body["isLast"] = is_last
         if "names" in expand:

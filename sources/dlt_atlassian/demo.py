@@ -114,7 +114,7 @@ def _print_queries(pipeline: Any, out: Callable[[str], None]) -> None:
             out(f"\n{title}:")
             try:
                 rows = client.execute_sql(sql.format(dataset=dataset))
-            except Exception as exc:  # noqa: BLE001 - a demo query must not fail the demo
+            except Exception as exc:  # a demo query must not fail the demo
                 out(f"  (query failed: {type(exc).__name__})")
                 continue
             for row in rows:

@@ -80,7 +80,7 @@ def guarded(args: argparse.Namespace, action: Callable[[], int]) -> int:
     """Run ``action``; on failure print one line and a hint to stderr and return the code."""
     try:
         return int(action())
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - this is the top level
+    except (Exception, KeyboardInterrupt) as exc:  # the top level: everything is reported
         code, message, hint = classify(exc)
         if getattr(args, "debug", False):
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr)

@@ -157,7 +157,8 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
         for line in _mutate(server):
             out("  " + line)
         server.sim.reset_counters()
-        pipeline.run(atlassian_source(credentials=credentials))
+        # The deletion check runs daily by default; the demo wants to show it at once.
+        pipeline.run(atlassian_source(credentials=credentials, reconcile_deletes="always"))
         build_models(pipeline)
         _print_counts(f"Incremental load: {server.sim.requests.total} API requests "
                       f"(full load: {full_requests})", loaded_row_counts(pipeline),

@@ -120,6 +120,8 @@ def test_unknown_space_fails_before_loading(simulator: SimulatorServer, tmp_path
         confluence_source(credentials=basic_credentials(simulator), reconcile_deletes="weekly")
     with pytest.raises(ConfigurationError, match="body_format"):
         confluence_source(credentials=basic_credentials(simulator), body_format="html")
+    with pytest.raises(ConfigurationError, match="lookback"):
+        confluence_source(credentials=basic_credentials(simulator), lookback=-1)
 
 
 def test_dlt_config_section_is_atlassian(simulator: SimulatorServer, tmp_path: Path,

@@ -1,7 +1,8 @@
-"""Confluence source options: resource selection, spaces, start date, body formats."""
+"""Confluence source options: resource selection, spaces, start date, body formats, names."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +105,25 @@ def test_body_formats_and_plain_text(server: SimulatorServer, tmp_path: Path,
     assert "pip install dlt-atlassian" in lines and "export X=1" in lines
     assert any("Option" in line and "Default" in line for line in lines)
     assert "Careful" not in text and "bash" not in text and "<" not in text
+
+
+def test_shared_option_names_reach_both_sources(server: SimulatorServer, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # One [sources.atlassian] section feeds both sources: a shared concept has one name.
+    from dlt_atlassian.jira import jira_source
+
+    shared = {"lookback", "include_plain_text", "parallelism", "reconcile_deletes", "start_date"}
+    for source in (jira_source, confluence_source):
+        assert shared <= set(inspect.signature(source).parameters), source.__name__
+    monkeypatch.setenv("SOURCES__ATLASSIAN__INCLUDE_PLAIN_TEXT", "false")
+    monkeypatch.setenv("SOURCES__ATLASSIAN__LOOKBACK", "1.5")
+    monkeypatch.setenv("SOURCES__ATLASSIAN__PARALLELISM", "1")
+    pipeline = new_pipeline(tmp_path)
+    pipeline.run(confluence_source(credentials=basic_credentials(server)).with_resources(
+        "pages", "labels"))
+    assert rows(pipeline, "pages", "count(*)", "body_storage is not null") != {(0,)}
+    assert rows(pipeline, "pages", "count(*)", "body_text is not null") == {(0,)}
+    assert rows(pipeline, "labels", "content_id, label_id") == truth(server.sim)["labels"]
 
 
 def test_schema_types_are_declared(server: SimulatorServer, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import dlt
 from dlt.sources import DltResource
 
-from dlt_atlassian.confluence.settings import DEFAULT_LOOKBACK_SECONDS
+from dlt_atlassian.confluence.settings import DEFAULT_LOOKBACK_SECONDS, DEFAULT_PARALLELISM
 from dlt_atlassian.confluence.source import confluence_resources
 from dlt_atlassian.credentials import AtlassianCredentials
 
@@ -28,7 +28,13 @@ def atlassian_source(
     spaces: Sequence[str] | None = None,
     start_date: str | None = None,
     reconcile_deletes: str = "24h",
-    lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
+    lookback: float = DEFAULT_LOOKBACK_SECONDS,
+    jql: str | None = None,
+    fields: Sequence[str] | None = None,
+    custom_field_names: str = "id",
+    body_format: str = "storage",
+    include_plain_text: bool | None = None,
+    parallelism: int | None = None,
     max_connections: int = 16,
     jira_options: dict[str, Any] | None = None,
     confluence_options: dict[str, Any] | None = None,
@@ -44,11 +50,22 @@ def atlassian_source(
         spaces: Confluence space keys (default: all).
         start_date: Ignore issues and content last changed before this date.
         reconcile_deletes: Deletion pass cadence for both products (``"always"``, ``"never"``,
-            ``"<N>h"``).
-        lookback_seconds: Re-read window before each watermark.
+            ``"<N>h"``); default ``"24h"`` for both here (``jira_source`` alone defaults to
+            ``"always"``).
+        lookback: Seconds (int or float) re-read before each cursor, for both products;
+            default 300.
+        jql: Extra JQL filter for Jira issues (no ``ORDER BY``).
+        fields: Jira issue fields to load (default all).
+        custom_field_names: Jira custom field columns by ``"id"`` or ``"name"``.
+        body_format: Confluence bodies: ``storage``, ``atlas_doc_format`` or ``none``.
+        include_plain_text: Plain-text companions of rich text, for both products (default:
+            each product's own, ``False`` for Jira and ``True`` for Confluence).
+        parallelism: Worker threads per product (default: 4 for Jira, 8 for Confluence).
         max_connections: HTTP connection pool size (shared by both products).
-        jira_options: Further ``jira_source`` options (``jql``, ``fields``, ...).
-        confluence_options: Further ``confluence_source`` options (``body_format``, ...).
+        jira_options: Further ``jira_source`` options (``jql``, ``fields``,
+            ``include_plain_text`` (default ``False``), ``parallelism`` (default 4), ...).
+        confluence_options: Further ``confluence_source`` options (``body_format``,
+            ``include_plain_text`` (default ``True``), ``parallelism`` (default 8), ...).
 
     Returns:
         The Jira resources followed by the Confluence resources.
@@ -57,18 +74,25 @@ def atlassian_source(
 
     connection = connect(credentials, max_connections=max_connections)
     resources: list[DltResource] = []
+    # Section-level options ([sources.atlassian] ...) reach both products; the per-product
+    # dicts win where they say something else.
+    shared = {"include_plain_text": include_plain_text, "parallelism": parallelism}
+    shared = {k: v for k, v in shared.items() if v is not None}
     if include_jira:
+        jira_extra = {"jql": jql, "fields": fields, "custom_field_names": custom_field_names,
+                      **shared, **(jira_options or {})}
         resources += _jira(connection.jira, projects, start_date, reconcile_deletes,
-                           lookback_seconds, jira_options or {})
+                           lookback, jira_extra)
     if include_confluence:
         options: dict[str, Any] = {
             "spaces": spaces,
             "start_date": start_date,
-            "body_format": "storage",
-            "plain_text": True,
-            "lookback_seconds": lookback_seconds,
+            "body_format": body_format,
+            "include_plain_text": True,
+            "lookback": lookback,
             "reconcile_deletes": reconcile_deletes,
-            "max_workers": 8,
+            "parallelism": DEFAULT_PARALLELISM,
+            **shared,
             **(confluence_options or {}),
         }
         resources += confluence_resources(connection.confluence, **options)
@@ -80,7 +104,7 @@ def _jira(
     projects: Sequence[str] | None,
     start_date: str | None,
     reconcile_deletes: str,
-    lookback_seconds: int,
+    lookback: float,
     extra: dict[str, Any],
 ) -> list[DltResource]:
     # The Jira source's own building blocks, fed the shared client instead of a new connection.
@@ -98,7 +122,7 @@ def _jira(
         extra.get("jql"),
         start_date,
         extra.get("fields"),
-        extra.get("lookback", lookback_seconds),
+        extra.get("lookback", lookback),
         extra.get("custom_field_names", "id"),
         extra.get("include_plain_text", False),
         reconcile_deletes,

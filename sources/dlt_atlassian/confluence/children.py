@@ -93,15 +93,15 @@ def label_rows(ctx: SourceContext, batch: ContentBatch) -> Iterator[list[Row]]:
 def parallel(
     ctx: SourceContext, fetch: Callable[[dict[str, Any]], list[Row]], items: list[dict[str, Any]]
 ) -> Iterator[list[Row]]:
-    """Run per-item requests on ``max_workers`` threads, in order, one batch (<= 250) at once.
+    """Run per-item requests on ``parallelism`` threads, in order, one batch (<= 250) at once.
 
     A pool per batch: no thread outlives the run, and thread start-up is negligible next to
     the HTTP requests.
     """
-    if ctx.options.max_workers <= 1 or len(items) <= 1:
+    if ctx.options.parallelism <= 1 or len(items) <= 1:
         yield from (fetch(item) for item in items)
         return
-    workers = min(ctx.options.max_workers, len(items))
+    workers = min(ctx.options.parallelism, len(items))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="confluence") as pool:
         yield from list(pool.map(fetch, items))
 

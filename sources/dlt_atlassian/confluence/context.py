@@ -30,10 +30,10 @@ class Options:
     space_ids: tuple[str, ...] | None
     start_date: datetime | None
     body_format: BodyFormat
-    plain_text: bool
+    include_plain_text: bool
     lookback: timedelta
     reconcile_every: timedelta | None
-    max_workers: int
+    parallelism: int
     parallel_spaces: int
     attachments_dir: str | None  # set when attachment files are downloaded
 

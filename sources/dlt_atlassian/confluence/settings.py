@@ -23,6 +23,8 @@ IDS_PER_REQUEST: Final = 250
 # Space ids per request for the ``space-id=`` filter (spec: maxItems 100).
 SPACE_IDS_PER_REQUEST: Final = 100
 DEFAULT_LOOKBACK_SECONDS: Final = 300
+# Threads for per-item requests (versions, labels) and attachment downloads.
+DEFAULT_PARALLELISM: Final = 8
 HARD_DELETE_COLUMN: Final = "_deleted"
 
 

@@ -46,6 +46,7 @@ from dlt_atlassian.confluence.settings import (
     ATTACHMENTS_PATH,
     BLOG_POST_COLUMNS,
     DEFAULT_LOOKBACK_SECONDS,
+    DEFAULT_PARALLELISM,
     FOOTER_COMMENT_COLUMNS,
     FOOTER_COMMENTS_PATH,
     INLINE_COMMENT_COLUMNS,
@@ -73,10 +74,10 @@ def confluence_source(
     spaces: Sequence[str] | None = None,
     start_date: str | datetime | date | None = None,
     body_format: str = "storage",
-    plain_text: bool = True,
-    lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
+    include_plain_text: bool = True,
+    lookback: float = DEFAULT_LOOKBACK_SECONDS,
     reconcile_deletes: str = "24h",
-    max_workers: int = 8,
+    parallelism: int = DEFAULT_PARALLELISM,
     parallel_spaces: int = 4,
     download_attachments: bool = False,
     attachments_dir: str = "confluence_attachments",
@@ -89,10 +90,14 @@ def confluence_source(
         spaces: Space keys to load (default: every space the account can see).
         start_date: Ignore pages, posts, comments and attachments last modified before this.
         body_format: ``storage`` (XHTML), ``atlas_doc_format`` (ADF, stored as JSON) or ``none``.
-        plain_text: Also store the body as readable plain text in ``body_text``.
-        lookback_seconds: Re-read this much before the last watermark (late-indexed edits).
-        reconcile_deletes: Deletion pass cadence: ``"always"``, ``"never"`` or ``"<N>h"``.
-        max_workers: Parallel per-page requests (versions, labels).
+        include_plain_text: Also store the body as readable plain text in ``body_text``
+            (default ``True`` for Confluence; ``jira_source`` defaults to ``False``).
+        lookback: Seconds (int or float) re-read before the last watermark (late-indexed
+            edits); default 300.
+        reconcile_deletes: Deletion pass cadence: ``"always"``, ``"never"`` or ``"<N>h"``
+            (default ``"24h"`` for Confluence; ``jira_source`` defaults to ``"always"``).
+        parallelism: Threads for the per-page requests (versions, labels) and attachment
+            downloads (default 8).
         parallel_spaces: Spaces read at once on a first load (later runs read one list).
         download_attachments: Also download attachment files (current and archived ones).
         attachments_dir: Folder for downloaded files (``download_path`` column).
@@ -102,16 +107,16 @@ def confluence_source(
     """
     from dlt_atlassian.connection import connect
 
-    connection = connect(credentials, max_connections=max(max_workers, parallel_spaces, 4))
+    connection = connect(credentials, max_connections=max(parallelism, parallel_spaces, 4))
     return confluence_resources(
         connection.confluence,
         spaces=spaces,
         start_date=start_date,
         body_format=body_format,
-        plain_text=plain_text,
-        lookback_seconds=lookback_seconds,
+        include_plain_text=include_plain_text,
+        lookback=lookback,
         reconcile_deletes=reconcile_deletes,
-        max_workers=max_workers,
+        parallelism=parallelism,
         parallel_spaces=parallel_spaces,
         attachments_dir=attachments_dir if download_attachments else None,
     )
@@ -123,10 +128,10 @@ def build_options(
     spaces: Sequence[str] | None,
     start_date: str | datetime | date | None,
     body_format: str,
-    plain_text: bool,
-    lookback_seconds: int,
+    include_plain_text: bool,
+    lookback: float,
     reconcile_deletes: str,
-    max_workers: int,
+    parallelism: int,
     parallel_spaces: int = 4,
     attachments_dir: str | None = None,
 ) -> Options:
@@ -136,6 +141,8 @@ def build_options(
             f"Invalid body_format {body_format!r}",
             hint='Use "storage", "atlas_doc_format" or "none".',
         )
+    if lookback is None or float(lookback) < 0:
+        raise ConfigurationError(f"lookback must be >= 0 seconds, not {lookback!r}")
     if isinstance(spaces, str):
         spaces = [s.strip() for s in spaces.split(",") if s.strip()]
     keys = tuple(dict.fromkeys(spaces)) if spaces else None
@@ -146,10 +153,10 @@ def build_options(
         space_ids=ids,
         start_date=_start(start_date),
         body_format=fmt,
-        plain_text=plain_text,
-        lookback=timedelta(seconds=max(int(lookback_seconds), 0)),
+        include_plain_text=bool(include_plain_text),
+        lookback=timedelta(seconds=float(lookback)),
         reconcile_every=parse_cadence(reconcile_deletes),
-        max_workers=max(int(max_workers), 1),
+        parallelism=max(int(parallelism), 1),
         parallel_spaces=max(int(parallel_spaces), 1),
         attachments_dir=attachments_dir or None,
     )
@@ -223,7 +230,7 @@ def _content_resources(ctx: SourceContext) -> list[DltResource]:
         def table(batch: ContentBatch) -> Iterator[list[Row]]:
             if batch["kind"] != kind:
                 return
-            plain = ctx.options.plain_text
+            plain = ctx.options.include_plain_text
             if batch["items"]:
                 yield [content_row(o, kind, plain_text=plain) for o in batch["items"]]
             if batch["purged"]:
@@ -260,7 +267,7 @@ def _bulk(
     params: dict[str, Any] = {}
     if ctx.options.body_format != "none":
         params["body-format"] = ctx.options.body_format
-    plain = ctx.options.plain_text
+    plain = ctx.options.include_plain_text
     spec = BulkList(
         path, params, lambda o: comment_row(o, inline=inline, plain_text=plain), comment_print,
         comments_of(inline, params),

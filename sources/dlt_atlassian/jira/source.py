@@ -121,13 +121,17 @@ def jira_source(
         start_date: Only issues updated (and worklogs changed) from this date on.
         fields: Issue fields to load (default ``*all``); ``updated`` and ``project`` are
             always added.
-        lookback: Seconds re-read before the cursor on each run (late index updates).
+        lookback: Seconds (int or float) re-read before the cursor on each run (late index
+            updates); default 300.
         custom_field_names: ``"id"`` (``customfield_10016``, stable) or ``"name"``
             (``story_points``, snake-cased; collisions get the field id appended).
-        include_plain_text: Add ``<column>_text`` plain-text renderings of rich-text fields.
+        include_plain_text: Add ``<column>_text`` plain-text renderings of rich-text fields
+            (default ``False`` for Jira; ``confluence_source`` defaults to ``True``).
         reconcile_deletes: ``"always"``, ``"never"`` or ``"<N>h"``: how often to remove issues
-            deleted in Jira (one id-only search of the scope, 5000 ids a request).
-        parallelism: Threads for the project searches and the per-issue comment requests.
+            deleted in Jira (one id-only search of the scope, 5000 ids a request); default
+            ``"always"`` for Jira (``confluence_source`` defaults to ``"24h"``).
+        parallelism: Threads for the project searches and the per-issue comment requests
+            (default 4).
         max_connections: HTTP connection pool size.
 
     Returns:

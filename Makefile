@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo run test lint typecheck check postgres clean simulator
+.PHONY: install demo run test test-orchestration lint typecheck clean simulator bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: install
 	$(BIN)/mypy
 	bash scripts/ensure_chromium.sh
 	bash scripts/with_postgres.sh $(BIN)/python -m pytest
+	PYTHON=$(PYTHON) bash orchestration/run_tests.sh
+
+## Only the Airflow and Dagster tests (each in its own virtual environment).
+test-orchestration: install
+	PYTHON=$(PYTHON) bash orchestration/run_tests.sh
 
 lint: install
 	$(BIN)/ruff check sources tests pipelines
@@ -40,4 +45,5 @@ typecheck: install
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.duckdb .work
+	rm -rf $(VENV) .venv-airflow .venv-dagster .venv-orchestration.lock \
+		.pytest_cache .mypy_cache .ruff_cache *.duckdb .work

@@ -7,13 +7,14 @@ through a plain Starlette app.
 from __future__ import annotations
 
 import time
+from email.utils import formatdate
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from dlt_atlassian.simulator import faultrender
 from dlt_atlassian.simulator.asgi import FinishBeforeLastByte, Recorder, read_body, replay
@@ -50,12 +51,26 @@ class SimulatorApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
+        if scope["type"] == "http":
+            send = self._dated(send)
         if scope["type"] == "http" and is_product_path(scope["path"]):
             await self.products(scope, receive, send)
         elif scope["type"] == "http" and scope["path"].startswith(AUTH_SERVER_PREFIXES):
             await self._auth_server(scope, receive, send)
         else:
             await self.other(scope, receive, send)
+
+    def _dated(self, send: Send) -> Send:
+        # The Date header comes from the simulated clock, like every other time the server
+        # states (X-RateLimit-Reset, token expiry): clients compare them with each other.
+        async def dated_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                stamp = formatdate(self.sim.clock.timestamp(), usegmt=True).encode()
+                message = {**message, "headers": [*headers, (b"date", stamp)]}
+            await send(message)
+
+        return dated_send
 
     async def _auth_server(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The auth server gets scripted faults (token refresh must survive 5xx and resets)

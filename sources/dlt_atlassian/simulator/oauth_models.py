@@ -56,7 +56,7 @@ class TokenFamily:
     revoked: bool = False
     revoked_reason: str | None = None
     refresh_count: int = 0
-    refresh_tokens: list[str] = field(default_factory=list)
+    refresh_tokens: list[str] = field(default_factory=list, repr=False)
 
 
 @dataclass

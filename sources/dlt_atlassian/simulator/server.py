@@ -31,6 +31,7 @@ def _uvicorn_config(sim: Simulator, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         sim.app, http=TrackedH11Protocol, ws="none", lifespan="off", log_level=log_level,
         access_log=False, timeout_graceful_shutdown=1, timeout_keep_alive=30,
+        date_header=False,  # the app sends Date from the simulated clock
     )
 
 

@@ -8,6 +8,7 @@ incremental second pass and the deletion check. Only the site is simulated.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,15 +25,18 @@ _QUERIES = {
         SELECT json_extract_string(status, '$.statusCategory.name') AS category,
                COUNT(*) AS issues
         FROM {dataset}.issues GROUP BY 1 ORDER BY 2 DESC""",
-    "Average hours spent in each status (from the complete changelog)": """
-        WITH moves AS (
-            SELECT issue_id, from_string AS status, created,
-                   LAG(created) OVER (PARTITION BY issue_id ORDER BY created, history_id)
-                       AS entered
-            FROM {dataset}.issue_changelogs WHERE field = 'status')
-        SELECT status, COUNT(*) AS stays,
-               ROUND(AVG(date_diff('second', entered, created)) / 3600.0, 1) AS avg_hours
-        FROM moves WHERE entered IS NOT NULL GROUP BY 1 ORDER BY 3 DESC""",
+    "Time in status (days, from the complete changelog; model jira_issue_status_history)": """
+        SELECT status_name, COUNT(*) AS stays,
+               ROUND(MEDIAN(duration_seconds) / 86400.0, 1) AS median_days,
+               ROUND(AVG(duration_seconds) / 86400.0, 1) AS avg_days
+        FROM {dataset}.jira_issue_status_history
+        WHERE NOT is_current GROUP BY 1 ORDER BY 3 DESC""",
+    "Projects (model jira_project_summary)": """
+        SELECT project_key, issues, open_issues, closed_issues,
+               ROUND(throughput_per_week, 2) AS per_week,
+               ROUND(median_cycle_time_days, 1) AS median_cycle_days,
+               ROUND(p85_cycle_time_days, 1) AS p85_cycle_days
+        FROM {dataset}.jira_project_summary ORDER BY 1""",
     "Most edited Confluence pages": """
         SELECT p.title, COUNT(*) AS versions
         FROM {dataset}.page_versions v JOIN {dataset}.pages p ON p.id = v.content_id
@@ -139,6 +143,9 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
         stale.unlink(missing_ok=True)
     config = SimulatorConfig()
     config.data = scaled(config.data, scale)
+    # Let the simulated history end yesterday, so "the last 12 weeks" in the report has data.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    config.data.base_time = today - timedelta(days=config.data.history_days + 1)
     with SimulatorServer(config) as server:
         out(f"Simulator: Jira + Confluence Cloud on {server.base_url} (scale {scale})")
         credentials = _oauth_credentials(server, work)
@@ -168,8 +175,8 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
             written = _write_report(pipeline, report_path)
             if written:
                 out(f"\nReport: {written}")
-    out(f"\nDuckDB file: {db}  (try: duckdb {db.name} \"SELECT key, summary FROM "
-        "atlassian.issues LIMIT 5\")")
+    out(f"\nDuckDB file: {db}\n  try: .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        f"'{db.name}').sql('SELECT key, summary FROM atlassian.issues LIMIT 5'))\"")
     return 0
 
 

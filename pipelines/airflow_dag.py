@@ -7,7 +7,7 @@ dlt ``PipelineTasksGroup``; inside it, the source is split into its independent 
 and each group runs as its own task, so a failure or a retry touches only that group. The
 small reference tables (replaced in full on every run) share one ``<product>_reference`` task.
 Once both products are loaded, ``build_models`` rebuilds the analytics models
-(``docs/models.md``; off with ``models = false`` in ``[sources.atlassian]``).
+(the README, Analyst models; off with ``models = false`` in ``[sources.atlassian]``).
 
 Nothing here talks to Atlassian while the DAG file is parsed: parsing only lays out the tasks
 (from a source built with placeholder credentials, which never connects). Each task builds the
@@ -223,7 +223,7 @@ def add_product(
 
 
 def build_models_task(destination: Any, dataset: str, retries: int) -> Any:
-    """The analytics models (``docs/models.md``), rebuilt once both products are loaded."""
+    """The analytics models (the README, Analyst models), rebuilt once both products are loaded."""
 
     @task(task_id="build_models", retries=retries, retry_delay=timedelta(minutes=5))
     def build_models() -> dict[str, int]:

@@ -6,8 +6,8 @@ next to ``dlt-atlassian``; tested pins in ``orchestration/dagster-requirements.t
 Every table of each source is an asset keyed ``[product, table]`` (e.g. ``["jira", "issues"]``,
 ``["confluence", "pages"]``), grouped by product; one multi-asset per product, so selecting a
 subset of tables in the UI loads only those resources. ``["atlassian", "models"]`` rebuilds the
-analytics models (``docs/models.md``) from all of them. The job ``atlassian_load`` materializes
-everything; its schedule runs it daily (every run is incremental: dlt keeps the cursors).
+analytics models (README: Analyst models) from all of them. The job ``atlassian_load``
+materializes everything; its schedule runs it daily (every run is incremental: dlt keeps the cursors).
 
 Loading the definitions never talks to Atlassian: the asset specs come from a source built
 with placeholder credentials that never connects. The real source is built when an asset
@@ -162,14 +162,15 @@ def product_assets(product: str, destination: Any, dataset: str) -> AssetsDefini
 def models_asset(
     destination: Any, dataset: str, upstream: list[AssetsDefinition]
 ) -> AssetsDefinition:
-    """The analytics models (``docs/models.md``), rebuilt from the loaded tables."""
+    """The analytics models (the README, Analyst models), rebuilt from the loaded tables."""
 
     @asset(
         key=AssetKey(["atlassian", "models"]),
         deps=[key for assets in upstream for key in assets.keys],
         group_name="models",
         kinds={"dlt", "sql"},
-        description="Analytics models over the Jira and Confluence tables (docs/models.md).",
+        description="Analytics models over the Jira and Confluence tables "
+        "(README: Analyst models).",
     )
     def _models(context: AssetExecutionContext) -> MaterializeResult:
         from dlt_atlassian.runner import build_models

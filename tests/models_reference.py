@@ -1,7 +1,7 @@
 """Expected model values computed in plain Python from the simulator's truth.
 
 Independent of the SQL: no query is re-run here. Each function states the documented rule
-(docs/models.md) and applies it to records read from the simulator's truth accessors (or to
+(README: Analyst models) and applies it to records read from the simulator's truth accessors (or to
 the same records written by hand in a test).
 """
 

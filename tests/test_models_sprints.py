@@ -1,7 +1,7 @@
 """Sprint scope changes, reopens and carry-over on hand-written raw tables (both engines).
 
 The simulator's sprints never change after they start, so this file writes the raw tables
-(in the shapes docs/jira_tables.md documents) for a small scripted story, and compares the
+(in the shapes the README (Jira tables) documents) for a small scripted story, and compares the
 models with the Python reference applied to the same records.
 """
 

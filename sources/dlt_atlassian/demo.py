@@ -8,9 +8,9 @@ incremental second pass and the deletion check. Only the site is simulated.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 

@@ -1,6 +1,6 @@
 """``confluence_source``: spaces, pages, blog posts and their children; incremental, delete-aware.
 
-Tables (see ``docs/confluence_tables.md``): ``spaces``, ``pages``, ``blog_posts``,
+Tables (see the README, Confluence tables): ``spaces``, ``pages``, ``blog_posts``,
 ``page_versions``, ``labels``, ``footer_comments``, ``inline_comments``, ``attachments``.
 """
 

@@ -60,7 +60,7 @@ def run_models(pipeline: Any, *, models: Sequence[str] | None = None,
         pipeline: A dlt pipeline that has loaded Jira and/or Confluence tables.
         models: Model names to build (default: every model whose source tables exist).
             Models they depend on are built too.
-        options: Model options (default: read from ``[sources.atlassian]``, see docs/models.md).
+        options: Model options (default: read from ``[sources.atlassian]``, README: Analyst models).
         as_of: The "now" of durations and ages (default: the current time).
 
     Returns:
@@ -96,7 +96,7 @@ def run_models(pipeline: Any, *, models: Sequence[str] | None = None,
                 if models and model.name in models:
                     raise ConfigurationError(
                         f"Model {model.name} needs table(s) {', '.join(missing)}, not loaded.",
-                        hint="Load those resources first (see docs/models.md).")
+                        hint="Load those resources first (README: Analyst models).")
                 log.info("model %s skipped: no %s", model.name, ", ".join(missing))
                 continue
             built[model.name] = _build(ctx, client, model)
@@ -173,7 +173,7 @@ def _context(client: Client, dialect: Any, options: ModelOptions, as_of: datetim
 
 
 def options_from_config() -> ModelOptions:
-    """Model options from ``[sources.atlassian]`` (``models_*`` keys; see docs/models.md)."""
+    """Model options from ``[sources.atlassian]`` (``models_*`` keys; README: Analyst models)."""
     import dlt
 
     def get(key: str) -> Any:

@@ -7,7 +7,8 @@ Every table of each source is an asset keyed ``[product, table]`` (e.g. ``["jira
 ``["confluence", "pages"]``), grouped by product; one multi-asset per product, so selecting a
 subset of tables in the UI loads only those resources. ``["atlassian", "models"]`` rebuilds the
 analytics models (README: Analyst models) from all of them. The job ``atlassian_load``
-materializes everything; its schedule runs it daily (every run is incremental: dlt keeps the cursors).
+materializes everything; its schedule runs it daily (every run is incremental: dlt keeps the
+cursors).
 
 Loading the definitions never talks to Atlassian: the asset specs come from a source built
 with placeholder credentials that never connects. The real source is built when an asset

@@ -111,10 +111,29 @@ def build_pipeline(options: RunOptions) -> Any:
     )
 
 
+def finish_pending(pipeline: Any) -> None:
+    """Normalize and load what a killed run left behind, before extracting anew.
+
+    ``Pipeline.run()`` with pending packages only finishes them and returns without
+    extracting, so a rerun after a crash would report success while missing every change
+    since. Finishing first makes "just run it again" always bring the destination up to date.
+    """
+    if pipeline.list_extracted_load_packages():
+        logger.warning("Finishing the data a previous, interrupted run extracted.")
+        pipeline.normalize()
+    if pipeline.list_normalized_load_packages():
+        logger.warning("Loading the data a previous, interrupted run normalized.")
+        pipeline.load()
+
+
 def run(options: RunOptions) -> tuple[Any, Any]:
     """Extract, normalize and load; return ``(pipeline, load_info)``."""
     pipeline = build_pipeline(options)
     source = build_source(options)
+    if options.full_refresh:
+        pipeline.drop_pending_packages()  # everything is loaded again anyway
+    else:
+        finish_pending(pipeline)
     info = pipeline.run(source, refresh="drop_sources" if options.full_refresh else None)
     if options.build_models:
         try:

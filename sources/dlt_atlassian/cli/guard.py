@@ -21,6 +21,8 @@ EXIT_BAD_INPUT = 2
 EXIT_AUTH = 3
 EXIT_INTERRUPTED = 130
 
+_TOML_ERRORS = {"TomlDecodeError", "TOMLKitError", "ParseError", "TOMLDecodeError"}
+
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     """The exception, then whatever it wraps (dlt wraps step failures several levels deep)."""
@@ -56,10 +58,23 @@ def classify(exc: BaseException) -> tuple[int, str, str]:
         else:
             code = EXIT_FAILED
         return code, ours.message, ours.hint
-    names = {type(e).__name__ for e in chain}
+    # Class names along each exception's MRO: parser errors subclass the ones we name.
+    names = {cls.__name__ for e in chain for cls in type(e).__mro__}
     first_line = redact(str(chain[-1]).strip().splitlines()[0] if str(chain[-1]).strip() else "")
+    toml = next((e for e in chain if {c.__name__ for c in type(e).__mro__} & _TOML_ERRORS), None)
+    if toml is not None:
+        return (EXIT_BAD_INPUT,
+                f"A TOML config file cannot be read: {redact(str(toml).splitlines()[0])}",
+                "Fix the syntax of .dlt/secrets.toml or .dlt/config.toml "
+                "(see .dlt/example.secrets.toml).")
+    if "UnknownDestinationModule" in names:
+        bad = next(e for e in chain if type(e).__name__ == "UnknownDestinationModule")
+        name = getattr(bad, "destination_module", None) or first_line
+        return (EXIT_BAD_INPUT, f"Unknown destination: {name}",
+                "Use a dlt destination name such as duckdb, postgres, snowflake, bigquery, "
+                "motherduck or filesystem, and install its extra (pip install \"dlt[NAME]\").")
     if names & {"ConfigFieldMissingException", "ConfigValueCannotBeCoercedException",
-                "InvalidNativeValue", "TomlDecodeError", "TOMLKitError", "ParseError"}:
+                "InvalidNativeValue"}:
         missing = next((e for e in chain if type(e).__name__ == "ConfigFieldMissingException"),
                        None)
         message = redact(str(missing or chain[0]).strip().splitlines()[0])

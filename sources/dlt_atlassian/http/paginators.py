@@ -132,6 +132,11 @@ class StartAtPaginator(BasePaginator):
         items = data if data is not None else doc.get(self.items_key) or []
         start = doc.get(self.start_param)
         start = start if isinstance(start, int) else self.offset
+        if start < self.offset and items:
+            # The server ignored the offset we asked for and went back to a page it had
+            # already served: following its startAt would page forever.
+            self._has_next_page = False
+            raise self._loop_error(response, "page")
         self.offset = start + len(items)
         total = doc.get("total")
         reached_total = isinstance(total, int) and self.offset >= total

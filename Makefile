@@ -28,7 +28,7 @@ simulator: install
 
 ## The whole suite: lint, types, tests (a local Postgres is started for the warehouse tests).
 test: install
-	$(BIN)/ruff check sources tests pipelines
+	$(BIN)/ruff check sources tests pipelines bench
 	$(BIN)/mypy
 	bash scripts/ensure_chromium.sh
 	bash scripts/with_postgres.sh $(BIN)/python -m pytest
@@ -38,8 +38,12 @@ test: install
 test-orchestration: install
 	PYTHON=$(PYTHON) bash orchestration/run_tests.sh
 
+## Benchmark: full + incremental load vs the API floor (80 ms latency, 100 req/s); see bench/README.md.
+bench: install
+	$(BIN)/python bench/run.py --scale 1
+
 lint: install
-	$(BIN)/ruff check sources tests pipelines
+	$(BIN)/ruff check sources tests pipelines bench
 
 typecheck: install
 	$(BIN)/mypy

@@ -220,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-args", default="{}",
                         help='JSON per product, e.g. \'{"jira": {"parallelism": 8, '
                         '"projects": "all"}}\' ("all": every project key, searched in parallel)')
-    parser.add_argument("--loader-file-format", default="",
-                        help="e.g. parquet (needs pyarrow; default: DuckDB's insert_values)")
+    parser.add_argument("--loader-file-format", default="parquet",
+                        help="dlt loader file format (default parquet, as dlt-atlassian run "
+                        "uses for DuckDB; '' for DuckDB's insert_values)")
     parser.add_argument("--max-rss-mb", type=float, default=6000,
                         help="kill a worker whose RSS passes this (protects the machine)")
     parser.add_argument("--timeout", type=float, default=7200, help="per run, seconds")

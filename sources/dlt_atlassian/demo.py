@@ -133,7 +133,12 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
     import dlt
 
     from dlt_atlassian.combined import atlassian_source
-    from dlt_atlassian.runner import build_models, loaded_row_counts, table_row_counts
+    from dlt_atlassian.runner import (
+        build_models,
+        loaded_row_counts,
+        loader_file_format,
+        table_row_counts,
+    )
 
     work = Path(workdir).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -154,7 +159,8 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
                                 destination=dlt.destinations.duckdb(str(db)),
                                 dataset_name="atlassian")
         server.sim.reset_counters()
-        pipeline.run(atlassian_source(credentials=credentials))
+        file_format = loader_file_format(pipeline)
+        pipeline.run(atlassian_source(credentials=credentials), loader_file_format=file_format)
         build_models(pipeline)
         full_requests = server.sim.requests.total
         _print_counts(f"Full load: {full_requests} API requests", loaded_row_counts(pipeline),
@@ -165,7 +171,8 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
             out("  " + line)
         server.sim.reset_counters()
         # The deletion check runs daily by default; the demo wants to show it at once.
-        pipeline.run(atlassian_source(credentials=credentials, reconcile_deletes="always"))
+        pipeline.run(atlassian_source(credentials=credentials, reconcile_deletes="always"),
+                     loader_file_format=file_format)
         build_models(pipeline)
         _print_counts(f"Incremental load: {server.sim.requests.total} API requests "
                       f"(full load: {full_requests})", loaded_row_counts(pipeline),

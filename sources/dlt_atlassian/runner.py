@@ -126,6 +126,17 @@ def finish_pending(pipeline: Any) -> None:
         pipeline.load()
 
 
+def loader_file_format(pipeline: Any) -> Any:
+    """Parquet for DuckDB and MotherDuck, the destination's own default elsewhere.
+
+    dlt's default for DuckDB (SQL insert statements) needs tens of KB of memory per loaded row;
+    parquet keeps loading fast and memory flat. Other destinations keep their default, which
+    needs no extra driver.
+    """
+    kind = str(pipeline.destination.destination_type) if pipeline.destination else ""
+    return "parquet" if kind.endswith(("duckdb", "motherduck")) else None
+
+
 def run(options: RunOptions) -> tuple[Any, Any]:
     """Extract, normalize and load; return ``(pipeline, load_info)``."""
     pipeline = build_pipeline(options)
@@ -134,7 +145,8 @@ def run(options: RunOptions) -> tuple[Any, Any]:
         pipeline.drop_pending_packages()  # everything is loaded again anyway
     else:
         finish_pending(pipeline)
-    info = pipeline.run(source, refresh="drop_sources" if options.full_refresh else None)
+    info = pipeline.run(source, refresh="drop_sources" if options.full_refresh else None,
+                        loader_file_format=loader_file_format(pipeline))
     if options.build_models:
         try:
             build_models(pipeline)

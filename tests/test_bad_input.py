@@ -39,22 +39,6 @@ from reliability_fixtures import (
 )
 
 BAD, AUTH, FAILED = 2, 3, 1
-UNCHECKED_CLOUD_ID = (
-    "A configured cloud_id is trusted as is (auth/cloud.py resolve_oauth_site; connection.py "
-    "_endpoints for scoped tokens): an unknown one surfaces as a generic `Jira fields ... 404 "
-    "Not Found` with the hint 'Check the key/id and the site URL', never naming cloud_id."
-)
-TOML_SUBCLASS = (
-    "cli/guard.py classify() line 59 compares exact class names: tomlkit raises "
-    "UnexpectedCharError (a ParseError subclass), so a malformed secrets.toml is exit 1 with "
-    "'Run again with --debug' instead of exit 2 'Configuration problem'. Fix: collect the "
-    "__mro__ names of each exception in the chain."
-)
-UNKNOWN_DESTINATION = (
-    "cli/guard.py classify() has no rule for dlt's UnknownDestinationModule: exit 1 and a "
-    "truncated first line of dlt's multi-line text ('...either as an environment variable:') "
-    "instead of exit 2 naming the destination and listing valid names."
-)
 RESOURCES = "issues,projects,spaces,pages"
 JIRA_ONLY = ("--products", "jira", "--resources", "issues,projects")
 UNKNOWN_CLOUD_ID = "0c0ffee0-0000-4000-8000-000000000000"
@@ -189,7 +173,7 @@ CASES = [
          env=lambda s, h: _basic(s, h, site_url="ftp://example.atlassian.net")),
     Case("site not among the consent's sites", BAD, "site",
          env=lambda s, h: _oauth(s, h, site_url="https://unknown-site.atlassian.net")),
-    Case("unknown cloud id", BAD, "cloud", known_bug=UNCHECKED_CLOUD_ID,
+    Case("unknown cloud id", BAD, "cloud",
          env=lambda s, h: _oauth(s, h, site_url="", cloud_id=UNKNOWN_CLOUD_ID)),
     Case("wrong client secret", AUTH, "client", secrets=("wrong-client-secret-77",),
          env=lambda s, h: _oauth(s, h, client_secret="wrong-client-secret-77")),
@@ -208,7 +192,6 @@ CASES = [
     Case("missing scope (scoped API token)", AUTH, "scope", args=JIRA_ONLY,
          env=lambda s, h: _scoped(s, h, NARROW_TOKEN)),
     Case("scoped token for an unknown cloud id", BAD, "cloud", args=JIRA_ONLY,
-         known_bug=UNCHECKED_CLOUD_ID,
          env=lambda s, h: _scoped(s, h, NARROW_TOKEN, UNKNOWN_CLOUD_ID)),
     Case("bad JQL", BAD, "jql", args=JIRA_ONLY,
          env=lambda s, h: {**_basic(s, h), "SOURCES__ATLASSIAN__JQL": 'summary ~~ "unbalanced'}),
@@ -227,12 +210,10 @@ CASES = [
          env=lambda s, h: {**_basic(s, h), "SOURCES__ATLASSIAN__LOOKBACK": "-5"}),
     Case("no credentials at all", BAD, "credentials", env=_no_credentials),
     Case("malformed secrets.toml", BAD, "secrets.toml", env=_no_credentials,
-         known_bug=TOML_SUBCLASS,
          secrets_toml='[sources.atlassian.credentials\nsite_url = "http://x'),
     Case("token store path is a directory", AUTH, "token store",
          env=lambda s, h: _oauth(s, h, token_store=str(h))),
-    Case("unknown destination", BAD, "nosuchdb", args=("--destination", "nosuchdb"),
-         known_bug=UNKNOWN_DESTINATION),
+    Case("unknown destination", BAD, "nosuchdb", args=("--destination", "nosuchdb")),
     Case("destination unreachable", FAILED, "destination", secrets=("pw-4f1e9b",),
          args=("--destination", "postgres", "--pipeline-name", "pg_case"),
          env=_postgres_closed_port),

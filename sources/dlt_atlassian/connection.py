@@ -21,6 +21,7 @@ import httpx
 
 from dlt_atlassian.auth.cloud import resolve_oauth_site, tenant_cloud_id
 from dlt_atlassian.auth.factory import build_auth
+from dlt_atlassian.auth.gateway import GatewaySiteCheck
 from dlt_atlassian.auth.oauth import OAuth2RefreshAuth
 from dlt_atlassian.auth.token_store import TokenStore
 from dlt_atlassian.credentials import (
@@ -124,6 +125,11 @@ def connect(
         if isinstance(auth, OAuth2RefreshAuth):
             auth.close()
         raise
+    if kind == "scoped":
+        assert isinstance(credentials, AtlassianScopedTokenCredentials) and cloud_id
+        # No accessible-resources for scoped tokens: the gateway's own 404 is the only sign
+        # of an unknown cloud id, recognised where both clients' requests pass (see gateway.py).
+        auth = GatewaySiteCheck(auth, cloud_id, configured=bool(credentials.cloud_id))
     shared_limiter = limiter if limiter is not None else RateLimiter(max_connections)
     options: dict[str, Any] = {
         "auth": auth,

@@ -1,9 +1,10 @@
 """The OAuth token endpoint, ``{auth_base_url}/oauth/token``: code exchange and refresh.
 
 It has its own small httpx client, so refreshing never recurses through the authenticator
-that needs the refresh. Transient failures (network, 5xx, 429) are retried a few times: a
-refresh the server processed but whose answer was lost is safe to repeat, because Atlassian
-keeps a rotated refresh token valid for a reuse interval (10 minutes).
+that needs the refresh. Transient failures (network, 5xx, 429, a 200 whose body is not JSON)
+are retried a few times: a refresh the server processed but whose answer was lost or garbled
+is safe to repeat, because Atlassian keeps a rotated refresh token valid for a reuse interval
+(10 minutes).
 """
 
 from __future__ import annotations
@@ -102,30 +103,45 @@ class TokenEndpoint:
                 last = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code < 300:
-                    return _parse_success(response)
-                if response.status_code < 500 and response.status_code != 429:
+                    data = _parsed(response)
+                    if data is not None:
+                        return _parse_success(data)
+                    # A 200 cut short or garbled in transit: the server may already have
+                    # rotated the token, and repeating the same grant is safe within the
+                    # reuse interval, so this is retried like a lost answer.
+                    last = f"HTTP {response.status_code} with an unparseable body"
+                elif response.status_code < 500 and response.status_code != 429:
                     raise _client_error(response, what)
-                last = f"HTTP {response.status_code}"
+                else:
+                    last = f"HTTP {response.status_code}"
             if attempt < self._max_attempts:
                 log.warning("Token endpoint failed (%s), attempt %d; retrying",
                             redact(last), attempt)
                 time.sleep(self._backoff * 2 ** (attempt - 1))  # short backoff between retries
+        hint = "Atlassian's auth server or the network is failing; run again later."
+        if "unparseable" in last:
+            hint += " If it persists, check auth_base_url (it must be Atlassian's auth server)."
         raise AuthError(
-            f"Could not {what}: the token endpoint {self.url} kept failing ({last}).",
-            hint="Atlassian's auth server or the network is failing; run again later.",
+            f"Could not {what}: the token endpoint {self.url} kept failing ({last}).", hint=hint
         )
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _parsed(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object (``{}`` for other JSON), or None when it is not JSON at all."""
     try:
         data = response.json()
-    except ValueError:
-        return {}
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError: garbled or cut short
+        return None
     return data if isinstance(data, dict) else {}
 
 
-def _parse_success(response: httpx.Response) -> TokenResponse:
-    data = _json(response)
+def _json(response: httpx.Response) -> dict[str, Any]:
+    data = _parsed(response)
+    return data if data is not None else {}
+
+
+def _parse_success(data: dict[str, Any]) -> TokenResponse:
+    """Read a parseable success body; one without an access token is a configuration problem."""
     access = data.get("access_token")
     if not isinstance(access, str) or not access:
         raise AuthError(

@@ -225,7 +225,9 @@ def resolve_oauth_site(
     Raises:
         ConfigurationError: The configured site/cloud id is not among the consent's sites.
     """
-    tokens = auth.current_tokens()
+    # The cached site needs no valid access token: refreshing here would make building a
+    # source fail (or spend a rotation) before any data is asked for.
+    tokens = auth.stored_tokens()
     if cloud_id:
         known = _cached_site(tokens.sites, cloud_id)
         if known is None and tokens.cloud_id == cloud_id and tokens.site_url:

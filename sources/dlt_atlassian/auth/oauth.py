@@ -99,14 +99,19 @@ class OAuth2RefreshAuth(httpx.Auth):
         """The token set this process currently uses (``None`` before the first request)."""
         return self._tokens
 
-    def current_tokens(self) -> TokenSet:
-        """Return tokens whose access token is valid for at least ``leeway`` more seconds."""
+    def stored_tokens(self) -> TokenSet:
+        """The tokens this process starts from, without refreshing (for cached metadata)."""
         tokens = self._tokens
         if tokens is None:
             with self._lock:
                 if self._tokens is None:
                     self._tokens = self._starting_tokens(self.store.load())
                 tokens = self._tokens
+        return tokens
+
+    def current_tokens(self) -> TokenSet:
+        """Return tokens whose access token is valid for at least ``leeway`` more seconds."""
+        tokens = self.stored_tokens()
         if self._fresh(tokens):
             return tokens
         return self._renew(tokens, force=False)[0]

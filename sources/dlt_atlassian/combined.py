@@ -60,12 +60,12 @@ def atlassian_source(
         body_format: Confluence bodies: ``storage``, ``atlas_doc_format`` or ``none``.
         include_plain_text: Plain-text companions of rich text, for both products (default:
             each product's own, ``False`` for Jira and ``True`` for Confluence).
-        parallelism: Worker threads per product (default: 4 for Jira, 8 for Confluence).
+        parallelism: Worker threads per product (default: 4 for Jira, 16 for Confluence).
         max_connections: HTTP connection pool size (shared by both products).
         jira_options: Further ``jira_source`` options (``jql``, ``fields``,
             ``include_plain_text`` (default ``False``), ``parallelism`` (default 4), ...).
         confluence_options: Further ``confluence_source`` options (``body_format``,
-            ``include_plain_text`` (default ``True``), ``parallelism`` (default 8), ...).
+            ``include_plain_text`` (default ``True``), ``parallelism`` (default 16), ...).
 
     Returns:
         The Jira resources followed by the Confluence resources.

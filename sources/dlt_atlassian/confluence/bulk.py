@@ -26,6 +26,7 @@ from dlt_atlassian.confluence import api
 from dlt_atlassian.confluence.context import SourceContext, utcnow
 from dlt_atlassian.confluence.deletions import reconcile_due
 from dlt_atlassian.confluence.idset import decode_id_map, decode_ids, encode_id_map, encode_ids
+from dlt_atlassian.confluence.parallel import map_in_chunks
 from dlt_atlassian.confluence.rows import Row, parse_ts, tombstone
 from dlt_atlassian.confluence.settings import CONTENT_KINDS, ContentKind
 
@@ -186,12 +187,19 @@ def _hidden_items(ctx: SourceContext, spec: BulkList, st: _BulkState, seen: set[
     covered = set() if spec.reread_hidden else (
         set(st.containers.values()) | (st.checked & hidden_ids))
     st.checked = set()
-    for kind, content_id in sorted(hidden):
-        if not content_id.isdigit() or int(content_id) in covered:
-            continue
+    todo = [(kind, content_id) for kind, content_id in sorted(hidden)
+            if content_id.isdigit() and int(content_id) not in covered]
+
+    def read(container: tuple[ContentKind, str]) -> list[Obj]:
+        return list(spec.of_container(ctx, *container))
+
+    # One container's items (and reply threads) are read in order; containers in parallel.
+    for (_, content_id), objs in zip(
+        todo, map_in_chunks(read, todo, ctx.options.parallelism), strict=True
+    ):
         st.checked.add(int(content_id))
         rows = []
-        for obj in spec.of_container(ctx, kind, content_id):
+        for obj in objs:
             object_id = str(obj["id"])
             if object_id in seen or not ctx.in_time_scope(obj):
                 continue

@@ -5,9 +5,9 @@ Cheapest correct way, per child (checked against the v2 spec):
 * versions: only ``/pages/{id}/versions`` and ``/blogposts/{id}/versions`` exist (no bulk list),
   so one request per changed item, run in parallel. A new item at version 1 needs none: its only
   version is the ``version`` object already in the list response.
-* labels: only ``/pages/{id}/labels`` and ``/blogposts/{id}/labels`` carry the content-label
-  link (``/labels`` lists label definitions, ``/labels/{id}/pages`` would cost a request per
-  label), so one request per changed item, in parallel.
+* labels: ``/pages/{id}/labels`` and ``/blogposts/{id}/labels``, one request per changed item
+  in parallel; on a first load or full pass, listed per label once that is cheaper
+  (:mod:`labelindex`).
 
 Both tables merge with ``merge_key=content_id`` (delete-insert): the rows of a refreshed item
 replace all its previous rows, so a removed label or version disappears; an item that now has
@@ -17,12 +17,13 @@ none gets a tombstone row that only deletes. Purged items get the same tombstone
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from dlt_atlassian.confluence import api
 from dlt_atlassian.confluence.content import ContentBatch
 from dlt_atlassian.confluence.context import SourceContext
+from dlt_atlassian.confluence.labelindex import LabelIndex
+from dlt_atlassian.confluence.parallel import map_in_chunks
 from dlt_atlassian.confluence.rows import Row, label_row, tombstone, version_row
 from dlt_atlassian.confluence.settings import ENDPOINT_BY_KIND, V2, ContentKind
 from dlt_atlassian.errors import NotFoundError
@@ -79,31 +80,33 @@ def version_rows(ctx: SourceContext, batch: ContentBatch) -> Iterator[list[Row]]
     )
 
 
-def label_rows(ctx: SourceContext, batch: ContentBatch) -> Iterator[list[Row]]:
-    """``labels`` rows for a batch of changed, purged or to-be-relabelled content."""
-    yield from _child_rows(
-        ctx, batch, _labels_of, lambda i: tombstone(content_id=i, label_id=NO_LABEL)
-    )
-    if batch["relabel"]:
-        kind = batch["kind"]
-        objs = [{"id": content_id} for content_id in batch["relabel"]]
+def label_rows(
+    ctx: SourceContext, batch: ContentBatch, index: LabelIndex | None = None
+) -> Iterator[list[Row]]:
+    """``labels`` rows for a batch of changed, purged or to-be-relabelled content.
+
+    On a first load or full pass (``batch["whole"]``) the labels of current content come from
+    ``index`` (listed per label) once that is cheaper; other content is read item by item.
+    """
+    kind = batch["kind"]
+    objs = batch["items"] + batch["relabel"]
+    if objs:
+        current = [o for o in objs if o.get("status") == "current"] if batch["whole"] else []
+        by_id = index.rows_by_id(kind, len(current)) if index and current else None
+        if by_id is not None:
+            yield [row for o in current for row in by_id.get(str(o["id"])) or [
+                tombstone(content_id=str(o["id"]), label_id=NO_LABEL)]]
+            objs = [o for o in objs if o.get("status") != "current"]
         yield from parallel(ctx, lambda obj: _labels_of(ctx, kind, obj), objs)
+    if batch["purged"]:
+        yield [tombstone(content_id=i, label_id=NO_LABEL) for i in batch["purged"]]
 
 
 def parallel(
     ctx: SourceContext, fetch: Callable[[dict[str, Any]], list[Row]], items: list[dict[str, Any]]
 ) -> Iterator[list[Row]]:
-    """Run per-item requests on ``parallelism`` threads, in order, one batch (<= 250) at once.
-
-    A pool per batch: no thread outlives the run, and thread start-up is negligible next to
-    the HTTP requests.
-    """
-    if ctx.options.parallelism <= 1 or len(items) <= 1:
-        yield from (fetch(item) for item in items)
-        return
-    workers = min(ctx.options.parallelism, len(items))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="confluence") as pool:
-        yield from list(pool.map(fetch, items))
+    """Run per-item requests on ``parallelism`` threads, in order, 250 at once."""
+    return map_in_chunks(fetch, items, ctx.options.parallelism)
 
 
 def _with_container(obj: dict[str, Any], kind: ContentKind, content_id: str) -> dict[str, Any]:

@@ -34,17 +34,25 @@ from dlt_atlassian.errors import PermissionDeniedError, UnauthorizedError
 
 
 class ContentBatch(TypedDict):
-    """Changed content of one kind (raw API objects), purged ids, ids whose labels to refresh."""
+    """Changed content of one kind, purged ids, content whose labels to refresh.
+
+    ``items`` are raw API objects, ``relabel`` ``{"id", "status"}`` dicts. ``whole`` marks a
+    first load or full pass: every item's labels are read in this run, so listing them per
+    label may be cheaper.
+    """
 
     kind: ContentKind
     items: list[dict[str, Any]]
     purged: list[str]
-    relabel: list[str]
+    relabel: list[dict[str, Any]]
+    whole: bool
 
 
 def _batch(kind: ContentKind, items: list[dict[str, Any]] | None = None,
-           purged: list[str] | None = None, relabel: list[str] | None = None) -> ContentBatch:
-    return ContentBatch(kind=kind, items=items or [], purged=purged or [], relabel=relabel or [])
+           purged: list[str] | None = None, relabel: list[dict[str, Any]] | None = None,
+           whole: bool = False) -> ContentBatch:
+    return ContentBatch(kind=kind, items=items or [], purged=purged or [],
+                        relabel=relabel or [], whole=whole)
 
 
 class _KindState:
@@ -141,6 +149,7 @@ def _scan_kind(
     seen: set[str] = set()  # refreshed in this run (rows and children emitted)
     visited: set[str] = set()
     first_load = "prints" not in kind_state.raw  # saved at the end of every run
+    whole = first_load or full
     for page in _changed_pages(ctx, endpoint, since, first_load):
         fresh = []
         for obj in page:
@@ -157,7 +166,7 @@ def _scan_kind(
                 seen.add(content_id)
                 fresh.append(obj)
         if fresh:
-            yield _batch(kind, items=fresh)
+            yield _batch(kind, items=fresh, whole=whole)
 
     # Moves, status changes and purges create no version, so the newest-first read cannot
     # see them: a full pass compares fingerprints of every listed item when due; otherwise a
@@ -184,7 +193,7 @@ def _scan_kind(
             seen.add(str(obj["id"]))
             kind_state.remember(obj)
         if fresh:
-            yield _batch(kind, items=fresh)
+            yield _batch(kind, items=fresh, whole=whole)
     purged = todo.purged | {i for i in todo.maybe_purged if i not in returned}
     for content_id in purged:
         kind_state.forget(content_id)
@@ -192,8 +201,9 @@ def _scan_kind(
         yield _batch(kind, purged=sorted(purged))
     if full:
         # Labels change without a new version: the full pass refreshes them for every item
-        # not refreshed above (one request each, in parallel, 250 items per batch).
-        rest = sorted(i for i in kind_state.prints if i not in seen)
+        # not refreshed above (per label or per item, see labelindex; 250 items per batch).
+        rest = [{"id": i, "status": kind_state.status.get(i, "current")}
+                for i in sorted(kind_state.prints) if i not in seen]
         for start in range(0, len(rest), 250):
-            yield _batch(kind, relabel=rest[start : start + 250])
+            yield _batch(kind, relabel=rest[start : start + 250], whole=True)
     kind_state.save(newest)

@@ -23,8 +23,9 @@ IDS_PER_REQUEST: Final = 250
 # Space ids per request for the ``space-id=`` filter (spec: maxItems 100).
 SPACE_IDS_PER_REQUEST: Final = 100
 DEFAULT_LOOKBACK_SECONDS: Final = 300
-# Threads for per-item requests (versions, labels) and attachment downloads.
-DEFAULT_PARALLELISM: Final = 8
+# Threads for per-item requests (versions, labels, children of hidden content) and attachment
+# downloads: 16 keeps two endpoints near Atlassian's burst limit; the limiter absorbs 429s.
+DEFAULT_PARALLELISM: Final = 16
 HARD_DELETE_COLUMN: Final = "_deleted"
 
 
@@ -56,6 +57,7 @@ SPACES_PATH: Final = f"{V2}/spaces"
 FOOTER_COMMENTS_PATH: Final = f"{V2}/footer-comments"
 INLINE_COMMENTS_PATH: Final = f"{V2}/inline-comments"
 ATTACHMENTS_PATH: Final = f"{V2}/attachments"
+LABELS_PATH: Final = f"{V2}/labels"
 ATTACHMENT_STATUSES: Final = ("current", "archived", "trashed")
 
 # Column hints per table. Timestamps are declared so the type never depends on the first

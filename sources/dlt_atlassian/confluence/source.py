@@ -28,6 +28,7 @@ from dlt_atlassian.confluence.context import Options, SourceContext, selected_re
 from dlt_atlassian.confluence.deletions import parse_cadence
 from dlt_atlassian.confluence.downloads import downloader
 from dlt_atlassian.confluence.idset import decode_ids, encode_ids
+from dlt_atlassian.confluence.labelindex import LabelIndex
 from dlt_atlassian.confluence.rows import (
     Row,
     attachment_print,
@@ -96,8 +97,8 @@ def confluence_source(
             edits); default 300.
         reconcile_deletes: Deletion pass cadence: ``"always"``, ``"never"`` or ``"<N>h"``
             (default ``"24h"`` for Confluence; ``jira_source`` defaults to ``"always"``).
-        parallelism: Threads for the per-page requests (versions, labels) and attachment
-            downloads (default 8).
+        parallelism: Threads for the per-page requests (versions, labels, comments and
+            attachments of trashed content) and attachment downloads (default 16).
         parallel_spaces: Spaces read at once on a first load (later runs read one list).
         download_attachments: Also download attachment files (current and archived ones).
         attachments_dir: Folder for downloaded files (``download_path`` column).
@@ -217,8 +218,11 @@ def _spaces(ctx: SourceContext) -> DltResource:
 
 
 def _content_resources(ctx: SourceContext) -> list[DltResource]:
+    label_index = LabelIndex(ctx)
+
     @dlt.resource(name="content_changes", selected=False)
     def content_changes() -> Iterator[ContentBatch]:
+        label_index.reset()  # labels listed in an earlier run of this source are stale
         derived = sorted(selected_resources() & set(CONTENT_DERIVED)) or list(CONTENT_DERIVED)
         state = dlt.current.resource_state().setdefault(ctx.state_key(*derived), {})
         with guard_scopes("pages"):
@@ -250,7 +254,7 @@ def _content_resources(ctx: SourceContext) -> list[DltResource]:
                      write_disposition="merge", columns=LABEL_COLUMNS, parallelized=True)
     def labels(batch: ContentBatch) -> Iterator[list[Row]]:
         with guard_scopes("labels"):
-            yield from label_rows(ctx, batch)
+            yield from label_rows(ctx, batch, label_index)
 
     return [
         content_changes,
@@ -273,9 +277,12 @@ def _bulk(
         comments_of(inline, params),
     )
 
-    @dlt.resource(name=name, primary_key="id", write_disposition="merge", columns=columns)
+    # parallelized: the site-wide lists (and the reads of hidden pages) overlap the content
+    # scan; the resource name is passed to resource_state as dlt cannot infer it in a thread.
+    @dlt.resource(name=name, primary_key="id", write_disposition="merge", columns=columns,
+                  parallelized=True)
     def comments() -> Iterator[list[Row]]:
-        state = dlt.current.resource_state().setdefault(ctx.state_key(), {})
+        state = dlt.current.resource_state(name).setdefault(ctx.state_key(), {})
         with guard_scopes(name):
             yield from bulk_rows(ctx, spec, state)
 
@@ -293,11 +300,11 @@ def _attachments(ctx: SourceContext) -> DltResource:
     hook = downloader(ctx.client, directory) if directory else None
 
     @dlt.resource(name="attachments", primary_key="id", write_disposition="merge",
-                  columns=ATTACHMENT_COLUMNS)
+                  columns=ATTACHMENT_COLUMNS, parallelized=True)
     def attachments() -> Iterator[list[Row]]:
         # Turning downloads on starts a fresh read, so files of known attachments are fetched.
         key = ctx.state_key("download", directory) if directory else ctx.state_key()
-        state = dlt.current.resource_state().setdefault(key, {})
+        state = dlt.current.resource_state("attachments").setdefault(key, {})
         with guard_scopes("attachments"):
             for rows in bulk_rows(ctx, spec, state):
                 if hook is not None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dlt_atlassian.errors import BadRequestError, NotFoundError
 from dlt_atlassian.http.paginators import StartAtPaginator
 from dlt_atlassian.jira.context import JiraRun, resource_errors
+from dlt_atlassian.jira.parallel import parallel_pages
 from dlt_atlassian.jira.rows import tombstone, utc_timestamp
 from dlt_atlassian.jira.settings import AGILE_PAGE_SIZE
 
@@ -95,28 +97,47 @@ def sprint_row(sprint: Mapping[str, Any], board_id: str) -> dict[str, Any]:
     }
 
 
+def _board_sprints(run: JiraRun, board_id: str) -> Iterator[list[dict[str, Any]]]:
+    try:
+        with resource_errors("sprints"):
+            yield from _pages(run, SPRINTS_PATH.format(board_id=board_id))
+    except BadRequestError as exc:  # "The board does not support sprints"
+        logger.debug("Jira: board %s has no sprints: %s", board_id, exc.message)
+    except NotFoundError:
+        logger.debug("Jira: board %s disappeared while loading", board_id)
+
+
+def _opener(
+    stream: Callable[[JiraRun, str], Iterator[list[dict[str, Any]]]], run: JiraRun, key: str
+) -> Callable[[], Iterator[list[dict[str, Any]]]]:
+    return lambda: stream(run, key)
+
+
 def sprint_pages(
-    run: JiraRun, boards: list[dict[str, Any]], seen: set[str]
+    run: JiraRun,
+    boards: list[dict[str, Any]],
+    seen: set[str],
+    lock: AbstractContextManager[Any] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Sprints of scrum boards, each sprint once (shared sprints show on several boards)."""
-    for board in boards:
-        if board.get("_deleted") or str(board.get("type") or "").lower() == "kanban":
-            continue
-        board_id = str(board["id"])
-        try:
-            with resource_errors("sprints"):
-                for page in _pages(run, SPRINTS_PATH.format(board_id=board_id)):
-                    rows = []
-                    for sprint in page:
-                        if str(sprint["id"]) not in seen:
-                            seen.add(str(sprint["id"]))
-                            rows.append(sprint_row(sprint, board_id))
-                    if rows:
-                        yield rows
-        except BadRequestError as exc:  # "The board does not support sprints"
-            logger.debug("Jira: board %s has no sprints: %s", board_id, exc.message)
-        except NotFoundError:
-            logger.debug("Jira: board %s disappeared while loading", board_id)
+    """Sprints of scrum boards, each sprint once (shared sprints show on several boards).
+
+    Boards are read ``parallelism`` at once; ``seen`` is only touched in the calling thread,
+    under ``lock`` (several pages of boards may be handled at once).
+    """
+    streams = [
+        (str(b["id"]), _opener(_board_sprints, run, str(b["id"])))
+        for b in boards
+        if not b.get("_deleted") and str(b.get("type") or "").lower() != "kanban"
+    ]
+    for board_id, page in parallel_pages(streams, run.options.parallelism):
+        rows = []
+        with lock or nullcontext():
+            for sprint in page:
+                if str(sprint["id"]) not in seen:
+                    seen.add(str(sprint["id"]))
+                    rows.append(sprint_row(sprint, board_id))
+        if rows:
+            yield rows
 
 
 def membership_tombstone(sprint_id: str) -> dict[str, Any]:
@@ -140,6 +161,7 @@ def sprint_issue_pages(
     """
     closed: dict[str, Any] = state.setdefault(CLOSED_KEY, {})
     stale = set(stale_sprints())
+    due: dict[str, dict[str, Any]] = {}
     for sprint in sprints:
         sprint_id = str(sprint["id"])
         completed = str(sprint.get("complete_date") or "")
@@ -149,21 +171,27 @@ def sprint_issue_pages(
             and sprint_id not in stale
         ):
             continue  # a closed sprint's membership changes only when its issues are deleted
-        rows: list[dict[str, Any]] = []
-        try:
-            with resource_errors("sprint_issues"):
-                path = SPRINT_ISSUES_PATH.format(sprint_id=sprint_id)
-                for page in _pages(run, path, {"fields": "id"}, items_key="issues"):
-                    rows.extend(
-                        {
-                            "sprint_id": sprint_id,
-                            "issue_id": str(i["id"]),
-                            "issue_key": i.get("key"),
-                        }
-                        for i in page
-                    )
-        except NotFoundError:
-            continue
+        due[sprint_id] = sprint
+    # Sprints are read ``parallelism`` at once; state is only touched in the calling thread.
+    streams = [(i, _opener(_sprint_members, run, i)) for i in due]
+    for sprint_id, rows in parallel_pages(streams, run.options.parallelism):
         yield rows or [membership_tombstone(sprint_id)]
+        sprint = due[sprint_id]
         if sprint.get("state") == "closed":
-            closed[sprint_id] = completed
+            closed[sprint_id] = str(sprint.get("complete_date") or "")
+
+
+def _sprint_members(run: JiraRun, sprint_id: str) -> Iterator[list[dict[str, Any]]]:
+    """One list with every member of the sprint (nothing if the sprint is gone)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        with resource_errors("sprint_issues"):
+            path = SPRINT_ISSUES_PATH.format(sprint_id=sprint_id)
+            for page in _pages(run, path, {"fields": "id"}, items_key="issues"):
+                rows.extend(
+                    {"sprint_id": sprint_id, "issue_id": str(i["id"]), "issue_key": i.get("key")}
+                    for i in page
+                )
+    except NotFoundError:
+        return
+    yield rows

@@ -2,16 +2,17 @@
 
 ``POST /rest/api/3/changelog/bulkfetch`` takes up to 1000 issue ids and pages through all
 their histories with ``nextPageToken`` (never the ``expand=changelog`` of the search, which
-stops at 40 histories). Each changed issue's rows are replaced as a whole (merge key
-``issue_id``); issues deleted in Jira get a tombstone that removes their rows.
+stops at 40 histories). Rows merge on their primary key ``(history_id, item_index)``;
+the rows of issues deleted in Jira are removed by tombstones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from dlt_atlassian.http.paginators import NextPageTokenPaginator
+from dlt_atlassian.errors import PaginationLoopError
+from dlt_atlassian.http.selectors import select_items
 from dlt_atlassian.jira.context import JiraRun, resource_errors
 from dlt_atlassian.jira.issues import IssueBatch
 from dlt_atlassian.jira.rows import changelog_rows, tombstone
@@ -19,44 +20,73 @@ from dlt_atlassian.jira.settings import (
     CHANGELOG_BULK_ISSUES,
     CHANGELOG_BULK_PAGE_SIZE,
     CHANGELOG_BULK_PATH,
+    CHANGELOG_TABLE,
 )
 
-TABLE = "issue_changelogs"
+TABLE = CHANGELOG_TABLE
 
 
-def changelog_tombstone(issue_id: str) -> dict[str, Any]:
-    """Removes every history row of ``issue_id`` (its key columns must not be null)."""
-    return tombstone(history_id=f"deleted:{issue_id}", item_index=-1, issue_id=issue_id)
+def changelog_tombstones(stored: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows deleting the stored ``(history_id, item_index, issue_id)`` rows of deleted issues.
+
+    The table merges on its primary key alone, so a deleted issue's rows are removed one key
+    at a time (the keys are read from the destination by the issue feed).
+    """
+    return [
+        tombstone(history_id=str(h), item_index=int(i), issue_id=str(issue))
+        for h, i, issue in stored
+    ]
 
 
 def changelogs_for(run: JiraRun, batch: IssueBatch) -> Iterator[list[dict[str, Any]]]:
-    """Yield pages of changelog rows for the batch's due issues, then tombstones."""
+    """Yield pages of changelog rows for the batch's due issues, then tombstones.
+
+    A history never changes and never disappears while its issue exists, so the rows merge on
+    ``(history_id, item_index)``: re-reading a changed issue's history only adds what is new,
+    and the merge costs what changed, not what the table holds. Deleted issues get tombstones.
+    """
     if batch.deleted:
-        yield [changelog_tombstone(i) for i in batch.deleted]
+        tombstones = changelog_tombstones(batch.stored.get(TABLE, ()))
+        if tombstones:
+            yield tombstones
     ids = sorted(batch.due.get(TABLE, ()), key=int)
     for start in range(0, len(ids), CHANGELOG_BULK_ISSUES):
-        chunk = ids[start : start + CHANGELOG_BULK_ISSUES]
-        with_history: set[str] = set()
         with resource_errors(TABLE):
-            pages = run.client.paginate(
-                CHANGELOG_BULK_PATH,
-                paginator=NextPageTokenPaginator(
-                    items_key="issueChangeLogs", page_size=CHANGELOG_BULK_PAGE_SIZE
-                ),
+            yield from _bulk_pages(run, ids[start : start + CHANGELOG_BULK_ISSUES])
+
+
+def _bulk_pages(run: JiraRun, chunk: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """Row pages of one bulkfetch, following ``nextPageToken``.
+
+    Memory stays flat: a page is fetched and turned into rows while holding one of the run's
+    few changelog slots, and its JSON is dropped before the rows are handed on (a paginator
+    would keep the raw and parsed page alive until the next request).
+    """
+    request: dict[str, Any] = {"issueIdsOrKeys": chunk, "maxResults": CHANGELOG_BULK_PAGE_SIZE}
+    seen_tokens: set[str] = set()
+    while True:
+        with run.changelog_slots:
+            body = run.client.post_json(CHANGELOG_BULK_PATH, request)
+            logs = select_items(body, "issueChangeLogs", method="POST", url=CHANGELOG_BULK_PATH)
+            rows: list[dict[str, Any]] = []
+            for log in logs:
+                issue_id = str(log.get("issueId"))
+                for history in log.get("changeHistories") or []:
+                    rows.extend(changelog_rows(issue_id, history))
+            token = body.get("nextPageToken") if isinstance(body, dict) else None
+            last = isinstance(body, dict) and body.get("isLast") is True
+            del body, logs
+        if rows:
+            yield rows
+        if not isinstance(token, str) or not token or last:
+            return
+        if token in seen_tokens:
+            raise PaginationLoopError(
+                f"POST {CHANGELOG_BULK_PATH} returned a page token it had already returned; "
+                "stopping instead of looping forever",
                 method="POST",
-                json={"issueIdsOrKeys": chunk},
-                data_selector="issueChangeLogs",
+                url=CHANGELOG_BULK_PATH,
+                hint="Atlassian paged inconsistently; run again, and report it if it persists.",
             )
-            for page in pages:
-                rows: list[dict[str, Any]] = []
-                for log in page:
-                    issue_id = str(log.get("issueId"))
-                    for history in log.get("changeHistories") or []:
-                        rows.extend(changelog_rows(issue_id, history))
-                        with_history.add(issue_id)
-                if rows:
-                    yield rows
-        # An issue without histories: clear whatever an earlier load left for it.
-        empty = [changelog_tombstone(i) for i in chunk if i not in with_history]
-        if empty:
-            yield empty
+        seen_tokens.add(token)
+        request = {**request, "nextPageToken": token}

@@ -43,6 +43,9 @@ ISSUE_CHANGELOGS = _with_deleted(
         to_string="text",
     )
 )
+# Merged on the primary key alone; explicit so that pipelines loaded with the former merge key
+# (``issue_id``, whose delete-insert cost grows with the table) drop it from their schema.
+ISSUE_CHANGELOGS["issue_id"]["merge_key"] = False
 ISSUE_COMMENTS = _with_deleted(
     _cols(
         id="text",

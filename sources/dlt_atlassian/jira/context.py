@@ -27,7 +27,12 @@ from dlt_atlassian.http.client import AtlassianClient
 from dlt_atlassian.http.paginators import StartAtPaginator
 from dlt_atlassian.jira import jql as jqlb
 from dlt_atlassian.jira.fields import CustomFieldNames, FieldCatalog
-from dlt_atlassian.jira.settings import FIELDS_PATH, PROJECT_SEARCH_PATH, scope_hint
+from dlt_atlassian.jira.settings import (
+    CHANGELOG_PAGES_IN_FLIGHT,
+    FIELDS_PATH,
+    PROJECT_SEARCH_PATH,
+    scope_hint,
+)
 
 logger = logging.getLogger("dlt_atlassian.jira")
 
@@ -70,6 +75,8 @@ class JiraRun:
         self._catalog: FieldCatalog | None = None
         self._projects: list[dict[str, Any]] | None = None
         self.reconciler: Any = None  # set by the source (deletions.Reconciler)
+        # Bulk changelog pages are large: only a few are fetched and parsed at once.
+        self.changelog_slots = threading.BoundedSemaphore(CHANGELOG_PAGES_IN_FLIGHT)
 
     @property
     def client(self) -> AtlassianClient:

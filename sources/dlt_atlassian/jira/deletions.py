@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
 import dlt
@@ -108,6 +108,26 @@ def destination_values(table: str, column: str, issue_ids: Iterable[str]) -> lis
                 found += [str(r[0]) for r in _query(client, sql, table, column)]
     except Exception as exc:
         logger.warning("Jira: could not read %s of deleted issues: %s", table, exc)
+    return found
+
+
+def destination_rows(table: str, columns: Sequence[str], issue_ids: Iterable[str]) -> list[Any]:
+    """``columns`` of every ``table`` row whose ``issue_id`` is one of ``issue_ids``.
+
+    Unlike :func:`destination_values`, a failing query raises: callers use the rows to delete
+    them, and a silent miss would leave rows of deleted issues behind. A table not created yet
+    has no rows.
+    """
+    wanted = sorted({str(int(i)) for i in issue_ids})
+    found: list[Any] = []
+    if not wanted:
+        return found
+    with dlt.current.pipeline().sql_client() as client:
+        names = ", ".join(client.escape_column_name(c) for c in columns)
+        for start in range(0, len(wanted), 1000):
+            in_list = ", ".join(f"'{i}'" for i in wanted[start : start + 1000])
+            sql = f"SELECT {names} FROM {{t}} WHERE issue_id IN ({in_list})"
+            found += _query(client, sql, table, columns[0])
     return found
 
 

@@ -18,10 +18,17 @@ from dlt_atlassian.http.paginators import NextPageTokenPaginator
 from dlt_atlassian.jira import jql as jqlb
 from dlt_atlassian.jira.context import JiraRun, resource_errors
 from dlt_atlassian.jira.cursors import Cursor, CursorAdvance, CursorStore, fingerprint
+from dlt_atlassian.jira.deletions import destination_rows
 from dlt_atlassian.jira.fields import FieldCatalog
 from dlt_atlassian.jira.parallel import parallel_pages
 from dlt_atlassian.jira.rows import issue_row, tombstone
-from dlt_atlassian.jira.settings import ISSUE_TABLES, SEARCH_PAGE_SIZE, SEARCH_PATH
+from dlt_atlassian.jira.settings import (
+    CHANGELOG_KEY,
+    CHANGELOG_TABLE,
+    ISSUE_TABLES,
+    SEARCH_PAGE_SIZE,
+    SEARCH_PATH,
+)
 from dlt_atlassian.jira.timestamps import parse_jira_datetime, to_epoch_ms
 
 PROJECT_EXPAND = "description,lead,issueTypes,url,projectKeys,insight"
@@ -34,6 +41,8 @@ class IssueBatch(list[dict[str, Any]]):
         due: table -> ids of the issues in this batch that the table must (re)load.
         comments: issue id -> the ``comment`` field as embedded in the search result.
         deleted: ids of issues deleted in Jira (this batch then holds their tombstones).
+        stored: table -> key rows of the ``deleted`` issues in the destination, read in the
+            extract's main thread (dlt's SQL client must not run in its worker threads).
     """
 
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
@@ -41,6 +50,7 @@ class IssueBatch(list[dict[str, Any]]):
         self.due: dict[str, set[str]] = {}
         self.comments: dict[str, Any] = {}
         self.deleted: list[str] = []
+        self.stored: dict[str, list[Any]] = {}
 
     def add(self, row: dict[str, Any], tables: Iterable[str], comment: Any) -> None:
         """Add an issue row that ``tables`` must take."""
@@ -222,7 +232,12 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
     if run.reconciler is not None:
         deleted = sorted(run.reconciler.deleted_issue_ids(), key=int)
         for start in range(0, len(deleted), opts.issue_batch_size):
-            yield IssueBatch.tombstones(deleted[start : start + opts.issue_batch_size])
+            batch = IssueBatch.tombstones(deleted[start : start + opts.issue_batch_size])
+            if CHANGELOG_TABLE in tables:  # merged on its primary key: needs each stored key
+                batch.stored[CHANGELOG_TABLE] = destination_rows(
+                    CHANGELOG_TABLE, CHANGELOG_KEY, batch.deleted
+                )
+            yield batch
 
     for pair, advance in advances.items():
         store.put(keys[pair], advance.result())

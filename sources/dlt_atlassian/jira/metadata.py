@@ -6,12 +6,13 @@ and it makes removals in Jira disappear without any bookkeeping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from dlt_atlassian.http.paginators import ArrayPaginator, StartAtPaginator
 from dlt_atlassian.jira.context import JiraRun, resource_errors
 from dlt_atlassian.jira.issues import PROJECT_EXPAND
+from dlt_atlassian.jira.parallel import parallel_pages
 from dlt_atlassian.jira.settings import PROJECT_SEARCH_PATH, Endpoint
 
 PROJECT_PAGE_SIZE = 100
@@ -101,21 +102,37 @@ def _child_pages(run: JiraRun, project_id: str, kind: str) -> Iterator[list[Any]
     )
 
 
+def _child_rows(
+    run: JiraRun, project_id: str, kind: str, table: str
+) -> Iterator[list[dict[str, Any]]]:
+    with resource_errors(table):
+        for page in _child_pages(run, project_id, kind):
+            rows = []
+            for item in page:
+                row = dict(item)
+                row["id"] = str(item["id"])
+                row["project_id"] = project_id
+                rows.append(row)
+            yield rows
+
+
+def _child_opener(
+    run: JiraRun, project_id: str, kind: str, table: str
+) -> Callable[[], Iterator[list[dict[str, Any]]]]:
+    return lambda: _child_rows(run, project_id, kind, table)
+
+
 def project_children(
     run: JiraRun, projects: list[dict[str, Any]], kind: str, table: str
 ) -> Iterator[list[dict[str, Any]]]:
-    """Components (``kind="component"``) or versions (``"version"``) of each project."""
-    for project in projects:
-        project_id = str(project["id"])
-        with resource_errors(table):
-            for page in _child_pages(run, project_id, kind):
-                rows = []
-                for item in page:
-                    row = dict(item)
-                    row["id"] = str(item["id"])
-                    row["project_id"] = project_id
-                    rows.append(row)
-                yield rows
+    """Components (``kind="component"``) or versions (``"version"``) of each project.
+
+    One request stream per project, ``parallelism`` at once: on every run these are many
+    small requests whose latency would otherwise add up one after another.
+    """
+    streams = [(str(p["id"]), _child_opener(run, str(p["id"]), kind, table)) for p in projects]
+    for _, rows in parallel_pages(streams, run.options.parallelism):
+        yield rows
 
 
 def field_rows(run: JiraRun) -> list[dict[str, Any]]:

@@ -14,9 +14,15 @@ ISSUE_BATCH_SIZE = 1000
 SEARCH_PATH = "/rest/api/3/search/jql"
 SEARCH_PAGE_SIZE = 100  # Jira returns at most 100 issues a page when fields are requested
 SEARCH_IDS_PAGE_SIZE = 5000  # ... and up to 5000 when only `id` is requested
+CHANGELOG_TABLE = "issue_changelogs"
+CHANGELOG_KEY = ("history_id", "item_index", "issue_id")
+"""Primary key (plus ``issue_id``) of ``issue_changelogs``: what a tombstone row carries."""
 CHANGELOG_BULK_PATH = "/rest/api/3/changelog/bulkfetch"
 CHANGELOG_BULK_ISSUES = 1000
-CHANGELOG_BULK_PAGE_SIZE = 10000
+CHANGELOG_BULK_PAGE_SIZE = 5000
+"""Histories a bulkfetch page asks for (Jira allows 10,000): ~11 MB of JSON, ~40 MB parsed."""
+CHANGELOG_PAGES_IN_FLIGHT = 2
+"""Bulkfetch pages fetched and parsed at once across all batches: bounds extract memory."""
 COMMENTS_PATH = "/rest/api/3/issue/{issue_id}/comment"
 COMMENTS_PAGE_SIZE = 100
 WORKLOG_UPDATED_PATH = "/rest/api/3/worklog/updated"

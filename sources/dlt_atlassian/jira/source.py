@@ -16,11 +16,11 @@ from dlt_atlassian.errors import ConfigurationError
 from dlt_atlassian.http.client import AtlassianClient
 from dlt_atlassian.jira import columns as cols
 from dlt_atlassian.jira import jql as jqlb
-from dlt_atlassian.jira.agile import board_pages, sprint_issue_pages, sprint_pages
+from dlt_atlassian.jira.agile_tables import agile_resources as agile_resources
 from dlt_atlassian.jira.changelog import changelogs_for
 from dlt_atlassian.jira.comments import comments_for
 from dlt_atlassian.jira.context import JiraOptions, JiraRun
-from dlt_atlassian.jira.deletions import Reconciler, destination_values, parse_cadence
+from dlt_atlassian.jira.deletions import Reconciler, parse_cadence
 from dlt_atlassian.jira.issues import IssueBatch, issue_feed
 from dlt_atlassian.jira.metadata import (
     field_rows,
@@ -38,7 +38,8 @@ from dlt_atlassian.jira.settings import (
 from dlt_atlassian.jira.timestamps import parse_start_date
 from dlt_atlassian.jira.worklogs import worklogs
 
-# Merge is delete-insert: a merge key replaces all rows of an issue (or sprint) at once.
+# Merge is delete-insert: a merge key replaces all rows of an issue (or sprint) at once;
+# issue_changelogs (immutable histories) merges on its primary key alone.
 MERGE: Final = "merge"
 
 
@@ -178,7 +179,6 @@ def issue_resources(run: JiraRun) -> list[DltResource]:
         data_from=issues,
         name="issue_changelogs",
         primary_key=("history_id", "item_index"),
-        merge_key="issue_id",
         write_disposition=MERGE,
         columns=cols.ISSUE_CHANGELOGS,
         parallelized=True,
@@ -217,7 +217,11 @@ def _reference(run: JiraRun, endpoint: Endpoint) -> DltResource:
         yield from reference_pages(run, endpoint)
 
     return dlt.resource(
-        pages, name=endpoint.table, primary_key=endpoint.primary_key, write_disposition="replace"
+        pages,
+        name=endpoint.table,
+        primary_key=endpoint.primary_key,
+        write_disposition="replace",
+        parallelized=True,
     )
 
 
@@ -225,7 +229,11 @@ def reference_resources(run: JiraRun) -> list[DltResource]:
     """Projects (with components and versions), fields and the small reference tables."""
 
     @dlt.resource(
-        name="projects", primary_key="id", write_disposition="replace", columns=cols.PROJECTS
+        name="projects",
+        primary_key="id",
+        write_disposition="replace",
+        columns=cols.PROJECTS,
+        parallelized=True,
     )
     def projects() -> Iterator[Any]:
         yield from project_pages(run)
@@ -236,6 +244,7 @@ def reference_resources(run: JiraRun) -> list[DltResource]:
         primary_key="id",
         write_disposition="replace",
         columns=cols.PROJECT_CHILDREN,
+        parallelized=True,
     )
     def project_components(page: Any) -> Iterator[Any]:
         yield from project_children(run, page, "component", "project_components")
@@ -246,11 +255,18 @@ def reference_resources(run: JiraRun) -> list[DltResource]:
         primary_key="id",
         write_disposition="replace",
         columns=cols.PROJECT_CHILDREN,
+        parallelized=True,
     )
     def project_versions(page: Any) -> Iterator[Any]:
         yield from project_children(run, page, "version", "project_versions")
 
-    @dlt.resource(name="fields", primary_key="id", write_disposition="replace", columns=cols.FIELDS)
+    @dlt.resource(
+        name="fields",
+        primary_key="id",
+        write_disposition="replace",
+        columns=cols.FIELDS,
+        parallelized=True,
+    )
     def fields() -> Iterator[Any]:
         yield field_rows(run)
 
@@ -261,46 +277,3 @@ def reference_resources(run: JiraRun) -> list[DltResource]:
         fields,
         *(_reference(run, e) for e in METADATA_ENDPOINTS),
     ]
-
-
-def agile_resources(run: JiraRun) -> list[DltResource]:
-    """Jira Software: ``boards``, ``sprints`` and ``sprint_issues``."""
-
-    @dlt.resource(name="boards", primary_key="id", write_disposition="replace", columns=cols.BOARDS)
-    def boards() -> Iterator[Any]:
-        yield from board_pages(run)
-
-    seen_sprints: set[str] = set()
-
-    @dlt.transformer(
-        data_from=boards,
-        name="sprints",
-        primary_key="id",
-        write_disposition="replace",
-        columns=cols.SPRINTS,
-    )
-    def sprints(page: Any) -> Iterator[Any]:
-        yield from sprint_pages(run, page, seen_sprints)
-
-    @dlt.transformer(
-        data_from=sprints,
-        name="sprint_issues",
-        primary_key=("sprint_id", "issue_id"),
-        merge_key="sprint_id",
-        write_disposition=MERGE,
-        columns=cols.SPRINT_ISSUES,
-    )
-    def sprint_issues(page: Any) -> Iterator[Any]:
-        state = dlt.current.source_state().setdefault("sprint_issues", {})
-        yield from sprint_issue_pages(run, page, state, stale_sprints)
-
-    stale: list[str] = []
-
-    def stale_sprints() -> list[str]:
-        # Sprints that hold issues deleted in Jira, read once per run from the destination.
-        if not stale and run.reconciler is not None:
-            gone = run.reconciler.deleted_issue_ids()
-            stale.extend(destination_values("sprint_issues", "sprint_id", gone) or ["-"])
-        return stale
-
-    return [boards, sprints, sprint_issues]

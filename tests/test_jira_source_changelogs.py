@@ -1,0 +1,95 @@
+"""``issue_changelogs``: bounded bulkfetch pages, and a merge on the primary key alone."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from conftest import build_sim_config
+from dlt_atlassian import jira_source
+from dlt_atlassian.jira.settings import CHANGELOG_BULK_PAGE_SIZE
+from dlt_atlassian.simulator.server import SimulatorServer
+from jira_source_fixtures import (
+    assert_matches_truth,
+    basic_credentials,
+    make_pipeline,
+    rows,
+    truth_changelog_keys,
+)
+
+BULKFETCH = "POST /rest/api/3/changelog/bulkfetch"
+PAGE_BOUND = 5000  # histories a page may carry (~11 MB of JSON); Jira would send 10,000
+ISSUE_TABLES = ("issues", "issue_changelogs", "issue_comments", "issue_worklogs")
+
+
+def test_bulkfetch_pages_stay_small(
+    make_simulator: Callable[..., SimulatorServer], tmp_path: Path
+) -> None:
+    """More histories than a page holds: several bounded pages, every history loaded."""
+    server = make_simulator(build_sim_config(data={"jira_issues": 300, "histories_per_issue": 25,
+                                                   "jira_projects": 1}))
+    truth = server.sim.jira.truth
+    histories = sum(len(truth.changelog(k)) for k in truth.issue_keys().values())
+    assert histories > PAGE_BOUND  # one chunk of issues, more than one page
+    pipeline = make_pipeline(tmp_path)
+    pipeline.run(jira_source(credentials=basic_credentials(server))
+                 .with_resources("issues", "issue_changelogs"))
+
+    pages = [e for e in server.sim.requests.entries() if e.endpoint == BULKFETCH]
+    assert max(e.objects for e in pages) <= PAGE_BOUND
+    assert sum(e.objects for e in pages) == histories  # no history fetched twice
+    assert len(pages) == math.ceil(histories / CHANGELOG_BULK_PAGE_SIZE)
+    loaded = set(rows(pipeline, "SELECT history_id, item_index, issue_id FROM issue_changelogs"))
+    assert loaded == truth_changelog_keys(server)
+
+
+def former_changelogs(row: dict[str, Any]) -> Any:
+    """A source writing one row with the hints an earlier version declared."""
+
+    @dlt.source(name="jira", max_table_nesting=0)
+    def jira() -> Any:
+        return dlt.resource([row], name="issue_changelogs", write_disposition="merge",
+                            primary_key=("history_id", "item_index"), merge_key="issue_id",
+                            columns={"_deleted": {"hard_delete": True, "data_type": "bool"}})
+
+    return jira()
+
+
+def test_changelogs_merge_on_primary_key_and_deletions_stay_exact(
+    fresh_simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    server = fresh_simulator
+    jira, truth = server.sim.jira, server.sim.jira.truth
+    pipeline = make_pipeline(tmp_path)
+    # A pipeline first loaded with the former hint (delete-insert by issue_id) drops it.
+    pipeline.run(former_changelogs({"history_id": "0", "item_index": 0, "issue_id": "0"}))
+    creds = basic_credentials(server)
+    pipeline.run(jira_source(credentials=creds).with_resources(*ISSUE_TABLES))
+    columns = pipeline.schemas["jira"].tables["issue_changelogs"]["columns"]
+    assert not columns["issue_id"].get("merge_key")
+    assert columns["history_id"].get("primary_key") and columns["item_index"].get("primary_key")
+    pipeline.run(former_changelogs({"history_id": "0", "item_index": 0, "issue_id": "0",
+                                    "_deleted": True}))
+    assert_matches_truth(pipeline, server)
+
+    keys = truth.issue_keys()
+    by_history = sorted(keys.values(), key=lambda k: len(truth.changelog(k)))
+    gone_key, changed_key = by_history[-1], by_history[-2]  # the two longest histories
+    gone_id = next(i for i, k in keys.items() if k == gone_key)
+    before = rows(pipeline, f"SELECT COUNT(*) FROM issue_changelogs WHERE issue_id = '{gone_id}'")
+    assert before[0][0] > 0
+    server.sim.clock.advance(60)
+    jira.delete_issue(gone_key)
+    jira.update_issue(changed_key, {"summary": "changed by the test"})
+    server.sim.clock.advance(61)
+    pipeline.run(jira_source(credentials=creds).with_resources(*ISSUE_TABLES))
+    assert rows(pipeline, f"SELECT COUNT(*) FROM issue_changelogs WHERE issue_id = '{gone_id}'")[
+        0][0] == 0
+    assert_matches_truth(pipeline, server)
+    duplicates = rows(pipeline, "SELECT history_id, item_index, COUNT(*) FROM issue_changelogs "
+                                "GROUP BY 1, 2 HAVING COUNT(*) > 1")
+    assert duplicates == []

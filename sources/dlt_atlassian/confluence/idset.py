@@ -10,6 +10,7 @@ deflated and base64-encoded: about 1-2 bytes per id, so 100k pages cost ~150 KB 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import zlib
@@ -21,34 +22,13 @@ _ID = re.compile(r"^([^\d]*)(\d+)$")
 
 
 def _varints(numbers: list[int]) -> bytes:
-    out = bytearray()
-    previous = 0
-    for number in numbers:
-        delta = number - previous
-        previous = number
-        while True:
-            byte = delta & 0x7F
-            delta >>= 7
-            if delta:
-                out.append(byte | 0x80)
-            else:
-                out.append(byte)
-                break
-    return bytes(out)
+    """Sorted numbers as LEB128 varints of their deltas (small numbers for dense id ranges)."""
+    return _raw_varints([n - p for p, n in zip([0, *numbers], numbers, strict=False)])
 
 
 def _unvarints(data: bytes) -> list[int]:
-    numbers: list[int] = []
-    value = shift = previous = 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        if byte & 0x80:
-            shift += 7
-            continue
-        previous += value
-        numbers.append(previous)
-        value = shift = 0
-    return numbers
+    """The inverse of :func:`_varints`."""
+    return list(itertools.accumulate(_raw_unvarints(data)))
 
 
 def encode_ids(ids: Iterable[str]) -> dict[str, str]:

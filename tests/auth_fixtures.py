@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -66,3 +67,15 @@ def sim_clock(server: SimulatorServer) -> Callable[[], float]:
 
 def family_refreshes(server: SimulatorServer) -> int:
     return server.sim.oauth.total_refreshes()
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """A real transport that also remembers which paths it sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return super().handle_request(request)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from auth_fixtures import (
@@ -20,6 +19,7 @@ from auth_fixtures import (
     CONFLUENCE_PROBE,
     JIRA_PROBE,
     SCOPES,
+    CountingTransport,
     oauth_credentials,
     sim_clock,
     stub_products,
@@ -44,18 +44,6 @@ SCOPED_TOKEN = "scoped-token-cloud-checks"
 OTHER_SITE = "https://other-site.atlassian.net"
 UNKNOWN = "0c0ffee0-0000-4000-8000-00000000beef"
 RESOURCES = "/oauth/token/accessible-resources"
-
-
-class CountingTransport(httpx.HTTPTransport):
-    """A real transport that also remembers which paths it sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paths: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return super().handle_request(request)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from auth_fixtures import (
@@ -14,6 +13,7 @@ from auth_fixtures import (
     CONFLUENCE_PROBE,
     JIRA_PROBE,
     SCOPES,
+    CountingTransport,
     oauth_credentials,
     sim_clock,
     stub_products,
@@ -28,18 +28,6 @@ from dlt_atlassian.errors import ConfigurationError, UnauthorizedError
 from dlt_atlassian.simulator.server import SimulatorServer
 
 SCOPED_TOKEN = "scoped-token-for-tests"
-
-
-class CountingTransport(httpx.HTTPTransport):
-    """A real transport that also remembers which paths it sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paths: list[str] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return super().handle_request(request)
 
 
 @pytest.fixture

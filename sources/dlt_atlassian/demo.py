@@ -130,15 +130,7 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
              report_path: str | None = "atlassian_report.html",
              out: Callable[[str], None] = print) -> int:
     """Run the whole demo; return the exit code."""
-    import dlt
-
-    from dlt_atlassian.combined import atlassian_source
-    from dlt_atlassian.runner import (
-        build_models,
-        loaded_row_counts,
-        loader_file_format,
-        table_row_counts,
-    )
+    from dlt_atlassian.runner import RunOptions, loaded_row_counts, run, table_row_counts
 
     work = Path(workdir).resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -155,13 +147,14 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
         out(f"Simulator: Jira + Confluence Cloud on {server.base_url} (scale {scale})")
         credentials = _oauth_credentials(server, work)
         out("OAuth 2.0 consent done; tokens in a 0600 token store under " + str(work))
-        pipeline = dlt.pipeline("atlassian_demo", pipelines_dir=str(work / "pipelines"),
-                                destination=dlt.destinations.duckdb(str(db)),
-                                dataset_name="atlassian")
+        # The same path as `dlt-atlassian run`: loader format, crash recovery, models.
+        options = RunOptions(
+            credentials=credentials, destination="duckdb", destination_credentials=str(db),
+            dataset_name="atlassian", pipeline_name="atlassian_demo",
+            pipelines_dir=str(work / "pipelines"), progress="none",
+        )
         server.sim.reset_counters()
-        file_format = loader_file_format(pipeline)
-        pipeline.run(atlassian_source(credentials=credentials), loader_file_format=file_format)
-        build_models(pipeline)
+        pipeline, _ = run(options)
         full_requests = server.sim.requests.total
         _print_counts(f"Full load: {full_requests} API requests", loaded_row_counts(pipeline),
                       table_row_counts(pipeline), out)
@@ -171,9 +164,8 @@ def run_demo(*, scale: str = "small", workdir: str = ".work/demo",
             out("  " + line)
         server.sim.reset_counters()
         # The deletion check runs daily by default; the demo wants to show it at once.
-        pipeline.run(atlassian_source(credentials=credentials, reconcile_deletes="always"),
-                     loader_file_format=file_format)
-        build_models(pipeline)
+        options.source_options = {"reconcile_deletes": "always"}
+        pipeline, _ = run(options)
         _print_counts(f"Incremental load: {server.sim.requests.total} API requests "
                       f"(full load: {full_requests})", loaded_row_counts(pipeline),
                       table_row_counts(pipeline), out)

@@ -100,7 +100,7 @@ def build_pipeline(options: RunOptions) -> Any:
         kwargs["pipelines_dir"] = options.pipelines_dir
     destination: Any = options.destination
     if options.destination_credentials is not None:
-        destination = dlt.destinations.__dict__[options.destination](
+        destination = getattr(dlt.destinations, options.destination)(
             credentials=options.destination_credentials
         )
     return dlt.pipeline(

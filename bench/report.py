@@ -77,7 +77,8 @@ def diagnose(run: dict[str, Any]) -> list[str]:
         steps = p.get("steps", {})
         ex, no, lo = (steps.get(s, {}).get("seconds") for s in ("extract", "normalize", "load"))
         lim = p.get("limiter", {})
-        floor = run.get("floor_by_product", {}).get(product, {})
+        # The combined run ("atlassian") is judged against the combined floor.
+        floor = run.get("floor_by_product", {}).get(product) or run.get("floor", {})
         notes.append(
             f"{product}: run {p.get('wall_s')} s = extract {ex} s (API floor "
             f"{floor.get('time_s')} s) + normalize {no} s + load {lo} s; limiter waited "

@@ -99,7 +99,8 @@ def measure_run(sim: Any, name: str, products: list[str], fl: dict[str, Any], wo
     argv = [sys.executable, "-m", "bench.worker", "--base-url", base_url,
             "--pipelines-dir", str(work / "pipelines"), "--db", str(work / "bench.duckdb"),
             "--products", ",".join(products), "--source-args", source_args(sim, opts),
-            "--result", str(result_path), "--loader-file-format", opts.loader_file_format]
+            "--result", str(result_path), "--loader-file-format", opts.loader_file_format,
+            "--mode", opts.mode]
     prof_path = work / f"{name}.pyspy.txt" if profile else None
     print(f"  {name}: running {', '.join(products)} ...", flush=True)
     child = run_child(argv, result_path, timeout=opts.timeout, cwd=ROOT, profile_out=prof_path,
@@ -220,9 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-args", default="{}",
                         help='JSON per product, e.g. \'{"jira": {"parallelism": 8, '
                         '"projects": "all"}}\' ("all": every project key, searched in parallel)')
+    parser.add_argument("--mode", choices=("combined", "separate"), default="combined",
+                        help="combined (default): both products in one pipeline through "
+                        "dlt_atlassian.runner.run, as `dlt-atlassian run` does; separate: one "
+                        "bare pipeline per product, one after the other")
     parser.add_argument("--loader-file-format", default="parquet",
-                        help="dlt loader file format (default parquet, as dlt-atlassian run "
-                        "uses for DuckDB; '' for DuckDB's insert_values)")
+                        help="--mode separate only: dlt loader file format (default parquet, "
+                        "as dlt-atlassian run uses for DuckDB; '' for DuckDB's insert_values)")
     parser.add_argument("--max-rss-mb", type=float, default=6000,
                         help="kill a worker whose RSS passes this (protects the machine)")
     parser.add_argument("--timeout", type=float, default=7200, help="per run, seconds")
@@ -246,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                        f"ms jitter (mean {mean_latency_s(cfg) * 1000:g} ms); burst limit "
                        f"{cfg.rate_limit.burst_per_second:g}/s per endpoint, bucket "
                        f"{cfg.rate_limit.burst_capacity:g}; default page caps"
-                       + f"; loader file format: {opts.loader_file_format or 'insert_values'}"
+                       + (f"; {opts.mode} mode"
+                          + ("" if opts.mode == "combined" else
+                             f"; loader file format: {opts.loader_file_format or 'insert_values'}"))
                        + ("; NO latency" if opts.no_latency else "")
                        + ("; NO rate limit" if opts.no_rate_limit else "")),
     }, "scales": []}

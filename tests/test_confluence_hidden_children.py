@@ -54,13 +54,13 @@ def test_comment_and_attachment_lists_overlap_the_content_scan(
     make_simulator: Callable[..., SimulatorServer], sim_config: Callable[..., object],
     tmp_path: Path,
 ) -> None:
-    # small pages make every list a chain of requests; one space at a time keeps the content
-    # scan on dlt's main thread, so only the source's own parallelism can overlap them
+    # small pages make every list a chain of requests: the comment and attachment lists must
+    # run beside the content scan, not after it
     server = make_simulator(sim_config(0.3, latency={"fixed_ms": 30.0},
                                        caps={"confluence_limit": 5}))
     server.sim.requests.reset()
     pipeline = new_pipeline(tmp_path)
-    pipeline.run(confluence_source(credentials=basic_credentials(server), parallel_spaces=1)
+    pipeline.run(confluence_source(credentials=basic_credentials(server))
                  .with_resources("pages", "footer_comments", "inline_comments", "attachments"))
     assert_equals_truth(pipeline, server.sim, ("pages", "footer_comments", "attachments"))
     entries = server.sim.requests.entries()

@@ -20,6 +20,8 @@ from dlt_atlassian.confluence import confluence_source
 from dlt_atlassian.simulator.server import SimulatorServer
 
 PER_ITEM = ("GET /wiki/api/v2/pages/{id}/labels", "GET /wiki/api/v2/blogposts/{id}/labels")
+# one item's versions and labels in one request (include-versions, include-labels)
+SINGLE = ("GET /wiki/api/v2/pages/{id}", "GET /wiki/api/v2/blogposts/{id}")
 PER_LABEL = ("GET /wiki/api/v2/labels/{id}/pages", "GET /wiki/api/v2/labels/{id}/blogposts")
 
 
@@ -30,8 +32,9 @@ def server(make_simulator: Callable[..., SimulatorServer],
 
 
 def _per_item_ids(server: SimulatorServer) -> set[str]:
-    return {e.path.split("/")[-2] for e in server.sim.requests.entries()
-            if e.endpoint in PER_ITEM}
+    entries = server.sim.requests.entries()
+    return ({e.path.split("/")[-2] for e in entries if e.endpoint in PER_ITEM}
+            | {e.path.split("/")[-1] for e in entries if e.endpoint in SINGLE})
 
 
 def _count(server: SimulatorServer, endpoints: tuple[str, ...]) -> int:
@@ -68,7 +71,7 @@ def test_full_load_lists_labels_per_label(server: SimulatorServer, tmp_path: Pat
     assert _hidden_ids(server) <= per_item
     assert len(per_item - _hidden_ids(server)) <= 2 * len(labels)
     assert server.sim.requests.counts()["GET /wiki/api/v2/labels"] == 1
-    total = _count(server, PER_ITEM) + _count(server, PER_LABEL) + 1
+    total = _count(server, PER_ITEM + SINGLE) + _count(server, PER_LABEL) + 1
     assert total < len(_content(server)) // 2
 
 

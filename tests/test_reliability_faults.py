@@ -30,10 +30,11 @@ from reliability_fixtures import (
 )
 
 # Paths the scripted faults hit: the issue search (POST + page tokens), bulk changelogs, the
-# worklog feeds, the field catalog, Confluence lists (cursor links) and per-page children.
+# worklog feeds, the field catalog, Confluence lists (cursor links) and per-page reads (a
+# page with its versions and labels, or one of its child lists).
 SCRIPT_PATHS = (
     "/rest/api/3/search/jql", "/rest/api/3/changelog/bulkfetch", "/rest/api/3/worklog/*",
-    "/wiki/api/v2/pages", "/wiki/api/v2/pages/*/versions", "/wiki/api/v2/blogposts",
+    "/wiki/api/v2/pages", "/wiki/api/v2/pages/*", "/wiki/api/v2/blogposts",
     "/wiki/api/v2/*-comments", "/rest/api/3/field",
 )
 RANDOM_FAULTS: dict[str, dict[str, Any]] = {

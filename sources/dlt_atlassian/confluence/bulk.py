@@ -180,7 +180,7 @@ def _hidden_items(ctx: SourceContext, spec: BulkList, st: _BulkState, seen: set[
     hidden = {
         (kind, content_id)
         for kind in CONTENT_KINDS
-        for content_id, (status, _) in ctx.scope_index(kind).items()
+        for content_id, status in ctx.non_current(kind).items()
         if status not in VISIBLE
     }
     hidden_ids = {int(c) for _, c in hidden if c.isdigit()}

@@ -3,8 +3,9 @@
 Cheapest correct way, per child (checked against the v2 spec):
 
 * versions: only ``/pages/{id}/versions`` and ``/blogposts/{id}/versions`` exist (no bulk list),
-  so one request per changed item, run in parallel. A new item at version 1 needs none: its only
-  version is the ``version`` object already in the list response.
+  so one request per changed item, run in parallel (:mod:`fetcher`), paced per endpoint
+  (:mod:`pacing`). A new item at version 1 needs none: its only version is the ``version``
+  object already in the list response.
 * labels: ``/pages/{id}/labels`` and ``/blogposts/{id}/labels``, one request per changed item
   in parallel; on a first load or full pass, listed per label once that is cheaper
   (:mod:`labelindex`).
@@ -19,10 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dlt_atlassian.confluence import api
-from dlt_atlassian.confluence.content import ContentBatch
 from dlt_atlassian.confluence.context import SourceContext
-from dlt_atlassian.confluence.labelindex import LabelIndex
+from dlt_atlassian.confluence.pacing import paced_json, paced_pages
 from dlt_atlassian.confluence.parallel import map_in_chunks
 from dlt_atlassian.confluence.rows import Row, label_row, tombstone, version_row
 from dlt_atlassian.confluence.settings import ENDPOINT_BY_KIND, V2, ContentKind
@@ -33,7 +32,15 @@ NO_LABEL = ""
 NO_VERSION = 0
 
 
-def _versions_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> list[Row]:
+def paced(
+    ctx: SourceContext, endpoint: str, path: str, params: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of a per-item list, paced by the gate of ``endpoint`` (see :mod:`pacing`)."""
+    return paced_pages(ctx.client, ctx.gates.get(endpoint), path, params)
+
+
+def versions_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> list[Row]:
+    """``page_versions`` rows of one item (a tombstone row when it has none any more)."""
     content_id = str(obj["id"])
     current = obj.get("version") or {}
     if current.get("number") == 1:
@@ -41,65 +48,76 @@ def _versions_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> 
     path = ENDPOINT_BY_KIND[kind].child_path(content_id, "versions")
     rows: list[Row] = []
     try:
-        for page in api.paginate(ctx.client, path, {"sort": "-modified-date"}):
+        for page in paced(ctx, f"{kind}/versions", path, {"sort": "-modified-date"}):
             rows.extend(version_row(content_id, kind, v) for v in page)
     except NotFoundError:
         pass  # purged between the scan and now: the next deletion pass removes it
-    return rows or [tombstone(content_id=content_id, number=NO_VERSION)]
+    return rows or [version_tombstone(content_id)]
 
 
-def _labels_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> list[Row]:
+def labels_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> list[Row]:
+    """``labels`` rows of one item, read from its own list (a tombstone row when none)."""
     content_id = str(obj["id"])
     path = ENDPOINT_BY_KIND[kind].child_path(content_id, "labels")
     rows: list[Row] = []
     try:
-        for page in api.paginate(ctx.client, path, {}):
+        for page in paced(ctx, f"{kind}/labels", path, {}):
             rows.extend(label_row(content_id, kind, label) for label in page)
     except NotFoundError:
         pass
-    return rows or [tombstone(content_id=content_id, label_id=NO_LABEL)]
+    return rows or [label_tombstone(content_id)]
 
 
-def _child_rows(
-    ctx: SourceContext,
-    batch: ContentBatch,
-    fetch: Callable[[SourceContext, ContentKind, dict[str, Any]], list[Row]],
-    purged_row: Callable[[str], Row],
-) -> Iterator[list[Row]]:
-    kind = batch["kind"]
-    if batch["items"]:
-        yield from parallel(ctx, lambda obj: fetch(ctx, kind, obj), batch["items"])
-    if batch["purged"]:
-        yield [purged_row(content_id) for content_id in batch["purged"]]
+def children_of(
+    ctx: SourceContext, kind: ContentKind, obj: dict[str, Any], *, versions: bool, labels: bool
+) -> tuple[list[Row], list[Row]]:
+    """``(versions, labels)`` rows of one item, in as few requests as the API allows.
 
-
-def version_rows(ctx: SourceContext, batch: ContentBatch) -> Iterator[list[Row]]:
-    """``page_versions`` rows for a batch of changed or purged content."""
-    return _child_rows(
-        ctx, batch, _versions_of, lambda i: tombstone(content_id=i, number=NO_VERSION)
-    )
-
-
-def label_rows(
-    ctx: SourceContext, batch: ContentBatch, index: LabelIndex | None = None
-) -> Iterator[list[Row]]:
-    """``labels`` rows for a batch of changed, purged or to-be-relabelled content.
-
-    On a first load or full pass (``batch["whole"]``) the labels of current content come from
-    ``index`` (listed per label) once that is cheaper; other content is read item by item.
+    When an item needs both, one ``GET /pages/{id}?include-versions&include-labels`` brings
+    both (50 of each at most, per the spec; a list with more is then read in full).
     """
-    kind = batch["kind"]
-    objs = batch["items"] + batch["relabel"]
-    if objs:
-        current = [o for o in objs if o.get("status") == "current"] if batch["whole"] else []
-        by_id = index.rows_by_id(kind, len(current)) if index and current else None
-        if by_id is not None:
-            yield [row for o in current for row in by_id.get(str(o["id"])) or [
-                tombstone(content_id=str(o["id"]), label_id=NO_LABEL)]]
-            objs = [o for o in objs if o.get("status") != "current"]
-        yield from parallel(ctx, lambda obj: _labels_of(ctx, kind, obj), objs)
-    if batch["purged"]:
-        yield [tombstone(content_id=i, label_id=NO_LABEL) for i in batch["purged"]]
+    current = obj.get("version") or {}
+    if not (versions and labels and current.get("number") != 1):
+        return (versions_of(ctx, kind, obj) if versions else [],
+                labels_of(ctx, kind, obj) if labels else [])
+    content_id = str(obj["id"])
+    endpoint = ENDPOINT_BY_KIND[kind]
+    params = {"status": ",".join(endpoint.statuses), "include-versions": "true",
+              "include-labels": "true"}
+    path = f"{endpoint.list_path}/{content_id}"
+    try:
+        body = paced_json(ctx.client, ctx.gates.get(f"{kind}/single"), path, params)
+    except NotFoundError:  # purged since the scan: the next deletion pass removes it
+        return [version_tombstone(content_id)], [label_tombstone(content_id)]
+    found_versions = _included(body, "versions")
+    found_labels = _included(body, "labels")
+    version_rows = (versions_of(ctx, kind, obj) if found_versions is None else
+                    [version_row(content_id, kind, v) for v in found_versions]
+                    or [version_tombstone(content_id)])
+    label_rows = (labels_of(ctx, kind, obj) if found_labels is None else
+                  [label_row(content_id, kind, lb) for lb in found_labels]
+                  or [label_tombstone(content_id)])
+    return version_rows, label_rows
+
+
+def _included(body: Any, name: str) -> list[dict[str, Any]] | None:
+    """An ``include-*`` list of a single object, or ``None`` when incomplete or missing."""
+    field = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(field, dict) or not isinstance(field.get("results"), list):
+        return None
+    if (field.get("meta") or {}).get("hasMore"):
+        return None
+    return list(field["results"])
+
+
+def version_tombstone(content_id: str) -> Row:
+    """A row that only deletes the ``page_versions`` rows of ``content_id``."""
+    return tombstone(content_id=content_id, number=NO_VERSION)
+
+
+def label_tombstone(content_id: str) -> Row:
+    """A row that only deletes the ``labels`` rows of ``content_id``."""
+    return tombstone(content_id=content_id, label_id=NO_LABEL)
 
 
 def parallel(
@@ -127,13 +145,14 @@ def comments_of(
         path = ENDPOINT_BY_KIND[kind].child_path(content_id, name)
         parents: list[str] = []
         try:
-            for page in api.paginate(ctx.client, path, params):
+            for page in paced(ctx, f"{kind}/{name}", path, params):
                 for root in page:
                     parents.append(str(root["id"]))
                     yield _with_container(root, kind, content_id)
             while parents:
                 parent = parents.pop()
-                for page in api.paginate(ctx.client, f"{V2}/{name}/{parent}/children", params):
+                children = f"{V2}/{name}/{parent}/children"
+                for page in paced(ctx, f"{name}/children", children, params):
                     for reply in page:
                         parents.append(str(reply["id"]))
                         reply = {**reply, "parentCommentId": reply.get("parentCommentId") or parent}
@@ -152,7 +171,7 @@ def attachments_of(
     def read(ctx: SourceContext, kind: ContentKind, content_id: str) -> Iterator[dict[str, Any]]:
         path = ENDPOINT_BY_KIND[kind].child_path(content_id, "attachments")
         try:
-            for page in api.paginate(ctx.client, path, params):
+            for page in paced(ctx, f"{kind}/attachments", path, params):
                 for obj in page:
                     yield _with_container(obj, kind, content_id)
         except NotFoundError:

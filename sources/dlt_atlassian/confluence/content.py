@@ -30,7 +30,6 @@ from dlt_atlassian.confluence.idset import (
 from dlt_atlassian.confluence.parallel import interleave
 from dlt_atlassian.confluence.rows import content_print, parse_ts
 from dlt_atlassian.confluence.settings import CONTENT_ENDPOINTS, ContentEndpoint, ContentKind
-from dlt_atlassian.errors import PermissionDeniedError, UnauthorizedError
 
 
 class ContentBatch(TypedDict):
@@ -38,7 +37,8 @@ class ContentBatch(TypedDict):
 
     ``items`` are raw API objects, ``relabel`` ``{"id", "status"}`` dicts. ``whole`` marks a
     first load or full pass: every item's labels are read in this run, so listing them per
-    label may be cheaper.
+    label may be cheaper. ``versions`` and ``labels`` are the child rows of ``items`` (and
+    ``relabel``), filled in by :mod:`fetcher` before the batch reaches the tables.
     """
 
     kind: ContentKind
@@ -46,13 +46,15 @@ class ContentBatch(TypedDict):
     purged: list[str]
     relabel: list[dict[str, Any]]
     whole: bool
+    versions: list[dict[str, Any]]
+    labels: list[dict[str, Any]]
 
 
 def _batch(kind: ContentKind, items: list[dict[str, Any]] | None = None,
            purged: list[str] | None = None, relabel: list[dict[str, Any]] | None = None,
            whole: bool = False) -> ContentBatch:
     return ContentBatch(kind=kind, items=items or [], purged=purged or [],
-                        relabel=relabel or [], whole=whole)
+                        relabel=relabel or [], whole=whole, versions=[], labels=[])
 
 
 class _KindState:
@@ -101,38 +103,16 @@ def scan_content(ctx: SourceContext, state: dict[str, Any]) -> Iterator[ContentB
     full = not first_run and reconcile_due(
         ctx.options.reconcile_every, parse_ts(state.get("reconciled_at")), now
     )
-    for endpoint in CONTENT_ENDPOINTS:
-        kind_state = _KindState(state.setdefault(endpoint.kind, {}))
-        yield from _scan_kind(ctx, endpoint, kind_state, full)
+    if not full:
+        ctx.prefetch_non_current(tuple(e.kind for e in CONTENT_ENDPOINTS))
+    # Both kinds at once: their per-item reads go to different endpoints (separate limits).
+    streams = [
+        partial(_scan_kind, ctx, endpoint, _KindState(state.setdefault(endpoint.kind, {})), full)
+        for endpoint in CONTENT_ENDPOINTS
+    ]
+    yield from interleave(streams, len(streams))
     if full or first_run:
         state["reconciled_at"] = now.isoformat()
-
-
-def _changed_pages(
-    ctx: SourceContext, endpoint: ContentEndpoint, since: datetime | None, first_load: bool
-) -> Iterator[list[dict[str, Any]]]:
-    """Pages of content newest first, down to ``since``.
-
-    A first load reads each space in its own stream, ``parallel_spaces`` at a time (the
-    bodies make these lists the slowest part); later runs read one site-wide (or
-    space-filtered) list, which costs one request when little changed instead of one per space.
-    """
-    options = ctx.options
-    params = api.content_params(endpoint, options.body_format)
-    space_ids: list[str] = []
-    if first_load and options.parallel_spaces > 1:
-        try:
-            space_ids = ctx.space_ids()
-        except (UnauthorizedError, PermissionDeniedError):
-            space_ids = []  # no space scope: read the site-wide list instead
-    if len(space_ids) > 1:
-        streams = [
-            partial(api.list_content, ctx.client, endpoint, params, [space_id], since, True)
-            for space_id in space_ids
-        ]
-        yield from interleave(streams, options.parallel_spaces)
-    else:
-        yield from api.list_content(ctx.client, endpoint, params, options.space_ids, since, True)
 
 
 def _scan_kind(
@@ -148,9 +128,11 @@ def _scan_kind(
     newest = kind_state.cursor
     seen: set[str] = set()  # refreshed in this run (rows and children emitted)
     visited: set[str] = set()
-    first_load = "prints" not in kind_state.raw  # saved at the end of every run
-    whole = first_load or full
-    for page in _changed_pages(ctx, endpoint, since, first_load):
+    whole = "prints" not in kind_state.raw or full  # first load ("prints" saved every run)
+    params = api.content_params(endpoint, options.body_format)
+    # One site-wide (or space-filtered) chain: the fewest requests; the per-item reads it
+    # feeds, not this chain, bound the run.
+    for page in api.list_content(ctx.client, endpoint, params, options.space_ids, since, True):
         fresh = []
         for obj in page:
             content_id = str(obj["id"])
@@ -177,13 +159,7 @@ def _scan_kind(
         todo = plan({i: fp for i, (_, fp) in index.items()}, kind_state.prints, known,
                      full=True, skip=seen)
     else:
-        sweep = [s for s in endpoint.statuses if s != "current"]
-        listed: dict[str, str] = {}
-        for page in api.list_content(
-            ctx.client, endpoint, api.content_params(endpoint, "none", sweep), options.space_ids
-        ):
-            listed.update((str(o["id"]), str(o.get("status"))) for o in page
-                          if ctx.in_time_scope(o))
+        listed = ctx.non_current(kind)  # shared with the reads of hidden containers
         todo = plan(listed, kind_state.status, known, full=False, skip=seen, default="current")
     returned: set[str] = set()
     for page in api.content_by_ids(ctx.client, endpoint, sorted(todo.refetch), options.body_format):

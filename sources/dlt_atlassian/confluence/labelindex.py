@@ -22,6 +22,7 @@ from dlt_atlassian.confluence import api
 from dlt_atlassian.confluence.context import SourceContext
 from dlt_atlassian.confluence.rows import Row, label_row
 from dlt_atlassian.confluence.settings import (
+    CONTENT_KINDS,
     ENDPOINT_BY_KIND,
     LABELS_PATH,
     SPACE_IDS_PER_REQUEST,
@@ -35,13 +36,14 @@ Obj = dict[str, Any]
 class LabelIndex:
     """Labels of current content per content id, built at most once per kind and run.
 
-    Thread-safe: the ``labels`` transformer runs batches in parallel.
+    Thread-safe: the batches of both kinds are filled in parallel (:mod:`fetcher`).
     """
 
     def __init__(self, ctx: SourceContext) -> None:
-        """Bind to a source context; nothing is read before :meth:`rows_by_id` needs it."""
+        """Bind to a source context; nothing is read before :meth:`serves` needs it."""
         self.ctx = ctx
         self._lock = threading.Lock()
+        self._build_locks = {kind: threading.Lock() for kind in CONTENT_KINDS}
         self.reset()
 
     def reset(self) -> None:
@@ -50,26 +52,38 @@ class LabelIndex:
         self._unavailable = False
         self._index: dict[ContentKind, dict[str, list[Row]]] = {}
         self._read_one_by_one: dict[ContentKind, int] = {}
+        self._serving: dict[ContentKind, bool] = {}
 
-    def rows_by_id(self, kind: ContentKind, count: int) -> dict[str, list[Row]] | None:
-        """The index for ``kind``, or ``None`` while reading items one by one is cheaper.
+    def serves(self, kind: ContentKind, count: int) -> bool:
+        """Whether the index will serve ``count`` more items (else they are read one by one).
 
-        ``None`` means: read these ``count`` items one by one (they are counted towards the
-        decision).
-        A current item missing from the index carries no label.
+        Cheap (at most the ``/labels`` list): callers can start the items' other reads before
+        :meth:`index` builds the index.
         """
         with self._lock:
-            if kind in self._index:
-                return self._index[kind]
+            if kind in self._index or self._serving.get(kind):
+                return True
             labels = self._list_labels()
             if labels is None:
-                return None
+                return False
             spent = self._read_one_by_one.get(kind, 0)
             if spent + count <= len(labels):
                 self._read_one_by_one[kind] = spent + count
-                return None
-            self._index[kind] = self._build(kind, labels)
-            return self._index[kind]
+                return False
+            self._serving[kind] = True
+            return True
+
+    def index(self, kind: ContentKind) -> dict[str, list[Row]]:
+        """Labels of current content of ``kind`` per content id (built once, thread-safe)."""
+        with self._build_locks[kind]:  # not self._lock: deciding must not wait for a build
+            with self._lock:
+                built = self._index.get(kind)
+                labels = self._list_labels() or []
+            if built is None:
+                built = self._build(kind, labels)
+                with self._lock:
+                    self._index[kind] = built
+            return built
 
     def _list_labels(self) -> list[Obj] | None:
         if self._unavailable:

@@ -16,6 +16,7 @@ from dlt_atlassian.errors import (
     UnauthorizedError,
 )
 
+_PREFIX = "Confluence refused to list "
 # table -> (classic scopes, granular scopes)
 TABLE_SCOPES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "spaces": (("read:confluence-space.summary",), ("read:space:confluence",)),
@@ -41,9 +42,11 @@ def guard_scopes(table: str) -> Iterator[None]:
     try:
         yield
     except (UnauthorizedError, PermissionDeniedError) as exc:
+        if exc.message.startswith(_PREFIX):
+            raise  # already names its table (an inner guard)
         error_type: type[AtlassianHTTPError] = type(exc)
         raise error_type(
-            f"Confluence refused to list {table} ({exc.status}): {exc.message}",
+            f"{_PREFIX}{table} ({exc.status}): {exc.message}",
             status=exc.status,
             method=exc.method,
             url=exc.url,

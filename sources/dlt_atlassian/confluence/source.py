@@ -11,62 +11,33 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import dlt
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.sources import DltResource
 
 from dlt_atlassian.confluence import api
-from dlt_atlassian.confluence.bulk import BulkList, bulk_rows
-from dlt_atlassian.confluence.children import (
-    attachments_of,
-    comments_of,
-    label_rows,
-    parallel,
-    version_rows,
-)
-from dlt_atlassian.confluence.content import ContentBatch, scan_content
-from dlt_atlassian.confluence.context import Options, SourceContext, selected_resources
+from dlt_atlassian.confluence.context import Options, SourceContext
 from dlt_atlassian.confluence.deletions import parse_cadence
-from dlt_atlassian.confluence.downloads import downloader
 from dlt_atlassian.confluence.idset import decode_ids, encode_ids
-from dlt_atlassian.confluence.labelindex import LabelIndex
-from dlt_atlassian.confluence.rows import (
-    Row,
-    attachment_print,
-    attachment_row,
-    comment_print,
-    comment_row,
-    content_row,
-    parse_ts,
-    space_row,
-    tombstone,
-)
+from dlt_atlassian.confluence.rows import Row, parse_ts, space_row, tombstone
 from dlt_atlassian.confluence.scopes import guard_scopes
 from dlt_atlassian.confluence.settings import (
-    ATTACHMENT_COLUMNS,
-    ATTACHMENT_STATUSES,
-    ATTACHMENTS_PATH,
-    BLOG_POST_COLUMNS,
     DEFAULT_LOOKBACK_SECONDS,
     DEFAULT_PARALLELISM,
-    FOOTER_COMMENT_COLUMNS,
-    FOOTER_COMMENTS_PATH,
-    INLINE_COMMENT_COLUMNS,
-    INLINE_COMMENTS_PATH,
-    LABEL_COLUMNS,
-    PAGE_COLUMNS,
     SPACE_COLUMNS,
     SPACES_PATH,
-    VERSION_COLUMNS,
     BodyFormat,
-    ContentKind,
+)
+from dlt_atlassian.confluence.tables import (
+    CONTENT_DERIVED,
+    attachments_resource,
+    content_resources,
+    footer_comments,
+    inline_comments,
 )
 from dlt_atlassian.credentials import AtlassianCredentials
 from dlt_atlassian.errors import ConfigurationError
 from dlt_atlassian.http import AtlassianClient
 
-# Resources fed by the content scan: its watermark is kept per selection of these, so loading
-# only some of them never makes a later run of the others skip changes.
-CONTENT_DERIVED = ("pages", "blog_posts", "page_versions", "labels")
+__all__ = ["CONTENT_DERIVED", "build_options", "confluence_resources", "confluence_source"]
 
 
 @dlt.source(section="atlassian", name="confluence", max_table_nesting=0)
@@ -97,9 +68,11 @@ def confluence_source(
             edits); default 300.
         reconcile_deletes: Deletion pass cadence: ``"always"``, ``"never"`` or ``"<N>h"``
             (default ``"24h"`` for Confluence; ``jira_source`` defaults to ``"always"``).
-        parallelism: Threads for the per-page requests (versions, labels, comments and
-            attachments of trashed content) and attachment downloads (default 16).
-        parallel_spaces: Spaces read at once on a first load (later runs read one list).
+        parallelism: Threads per endpoint for the per-item requests (versions, labels,
+            comments and attachments of trashed content) and attachment downloads (default
+            16); each endpoint's requests in flight adapt to Atlassian's rate-limit signals.
+        parallel_spaces: No longer used (pages are listed in one site-wide chain, the fewest
+            requests); kept so existing configurations still load.
         download_attachments: Also download attachment files (current and archived ones).
         attachments_dir: Folder for downloaded files (``download_path`` column).
 
@@ -108,7 +81,8 @@ def confluence_source(
     """
     from dlt_atlassian.connection import connect
 
-    connection = connect(credentials, max_connections=max(parallelism, parallel_spaces, 4))
+    # Two per-item endpoints (page and blog post versions) are read at once.
+    connection = connect(credentials, max_connections=max(2 * parallelism, 4))
     return confluence_resources(
         connection.confluence,
         spaces=spaces,
@@ -184,10 +158,10 @@ def confluence_resources(client: AtlassianClient, **kwargs: Any) -> list[DltReso
     ctx = SourceContext(client, build_options(client, **kwargs))
     return [
         _spaces(ctx),
-        *_content_resources(ctx),
-        _bulk(ctx, "footer_comments", FOOTER_COMMENT_COLUMNS, FOOTER_COMMENTS_PATH, False),
-        _bulk(ctx, "inline_comments", INLINE_COMMENT_COLUMNS, INLINE_COMMENTS_PATH, True),
-        _attachments(ctx),
+        *content_resources(ctx),
+        footer_comments(ctx),
+        inline_comments(ctx),
+        attachments_resource(ctx),
     ]
 
 
@@ -215,100 +189,3 @@ def _spaces(ctx: SourceContext) -> DltResource:
         state["known"] = encode_ids(listed)
 
     return spaces
-
-
-def _content_resources(ctx: SourceContext) -> list[DltResource]:
-    label_index = LabelIndex(ctx)
-
-    @dlt.resource(name="content_changes", selected=False)
-    def content_changes() -> Iterator[ContentBatch]:
-        label_index.reset()  # labels listed in an earlier run of this source are stale
-        derived = sorted(selected_resources() & set(CONTENT_DERIVED)) or list(CONTENT_DERIVED)
-        state = dlt.current.resource_state().setdefault(ctx.state_key(*derived), {})
-        with guard_scopes("pages"):
-            yield from scan_content(ctx, state)
-
-    def content_table(name: str, kind: ContentKind, columns: TTableSchemaColumns) -> DltResource:
-        @dlt.transformer(data_from=content_changes, name=name, primary_key="id",
-                         write_disposition="merge", columns=columns)
-        def table(batch: ContentBatch) -> Iterator[list[Row]]:
-            if batch["kind"] != kind:
-                return
-            plain = ctx.options.include_plain_text
-            if batch["items"]:
-                yield [content_row(o, kind, plain_text=plain) for o in batch["items"]]
-            if batch["purged"]:
-                yield [tombstone(id=content_id) for content_id in batch["purged"]]
-
-        return table
-
-    @dlt.transformer(data_from=content_changes, name="page_versions",
-                     primary_key=("content_id", "number"), merge_key="content_id",
-                     write_disposition="merge", columns=VERSION_COLUMNS, parallelized=True)
-    def page_versions(batch: ContentBatch) -> Iterator[list[Row]]:
-        with guard_scopes("page_versions"):
-            yield from version_rows(ctx, batch)
-
-    @dlt.transformer(data_from=content_changes, name="labels",
-                     primary_key=("content_id", "label_id"), merge_key="content_id",
-                     write_disposition="merge", columns=LABEL_COLUMNS, parallelized=True)
-    def labels(batch: ContentBatch) -> Iterator[list[Row]]:
-        with guard_scopes("labels"):
-            yield from label_rows(ctx, batch, label_index)
-
-    return [
-        content_changes,
-        content_table("pages", "page", PAGE_COLUMNS),
-        content_table("blog_posts", "blogpost", BLOG_POST_COLUMNS),
-        page_versions,
-        labels,
-    ]
-
-
-def _bulk(
-    ctx: SourceContext, name: str, columns: TTableSchemaColumns, path: str, inline: bool
-) -> DltResource:
-    params: dict[str, Any] = {}
-    if ctx.options.body_format != "none":
-        params["body-format"] = ctx.options.body_format
-    plain = ctx.options.include_plain_text
-    spec = BulkList(
-        path, params, lambda o: comment_row(o, inline=inline, plain_text=plain), comment_print,
-        comments_of(inline, params),
-    )
-
-    # parallelized: the site-wide lists (and the reads of hidden pages) overlap the content
-    # scan; the resource name is passed to resource_state as dlt cannot infer it in a thread.
-    @dlt.resource(name=name, primary_key="id", write_disposition="merge", columns=columns,
-                  parallelized=True)
-    def comments() -> Iterator[list[Row]]:
-        state = dlt.current.resource_state(name).setdefault(ctx.state_key(), {})
-        with guard_scopes(name):
-            yield from bulk_rows(ctx, spec, state)
-
-    return comments
-
-
-def _attachments(ctx: SourceContext) -> DltResource:
-    params = {"status": ",".join(ATTACHMENT_STATUSES)}
-    spec = BulkList(
-        ATTACHMENTS_PATH, params, attachment_row, attachment_print, attachments_of(params),
-        reread_hidden=True,
-    )
-
-    directory = ctx.options.attachments_dir
-    hook = downloader(ctx.client, directory) if directory else None
-
-    @dlt.resource(name="attachments", primary_key="id", write_disposition="merge",
-                  columns=ATTACHMENT_COLUMNS, parallelized=True)
-    def attachments() -> Iterator[list[Row]]:
-        # Turning downloads on starts a fresh read, so files of known attachments are fetched.
-        key = ctx.state_key("download", directory) if directory else ctx.state_key()
-        state = dlt.current.resource_state("attachments").setdefault(key, {})
-        with guard_scopes("attachments"):
-            for rows in bulk_rows(ctx, spec, state):
-                if hook is not None:
-                    rows = [r for done in parallel(ctx, lambda r: [hook(r)], rows) for r in done]
-                yield rows
-
-    return attachments

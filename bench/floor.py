@@ -109,6 +109,12 @@ class ConfluenceShape:
     blog_versions: Sequence[int] = ()  # per blog post listed
     blog_labels_per_content: Sequence[int] = ()  # per blog post listed
     space_statuses: int = 2  # spaces are listed once per status (current, archived)
+    hidden_root_comments: dict[str, int] = field(default_factory=dict)  # "footer"/"inline":
+    # top-level comments on trashed/deleted containers; their replies need a children read
+    # each (the container's list returns root comments only, and carries no reply count)
+    noncurrent_single_version: dict[str, int] = field(default_factory=dict)  # "pages"/
+    # "blogposts": non-current items without a versions read (the per-label lists return
+    # current content only, so each needs its own label read)
 
 
 @dataclass
@@ -249,6 +255,10 @@ def confluence_needs(shape: ConfluenceShape, caps: Caps) -> list[Need]:
             needs.append(Need(child.replace("-", "_"), f"{v2}/pages/{{id}}/{child}",
                               shape.hidden_containers, listed + 1,
                               "items of trashed/deleted containers, one request each"))
+    for kind, roots in sorted(shape.hidden_root_comments.items()):
+        if roots:
+            needs.append(Need(f"{kind}_comments", f"{v2}/{kind}-comments/{{id}}/children", roots,
+                              listed + 2, "replies of root comments on trashed/deleted items"))
     # Versions: no bulk list exists; an item still at version 1 needs none (the list has it).
     for kind, versions in (("pages", shape.versions), ("blogposts", shape.blog_versions)):
         version_pages = [pages(v, cap) for v in versions if v > 1]
@@ -269,6 +279,10 @@ def confluence_needs(shape: ConfluenceShape, caps: Caps) -> list[Need]:
             needs.append(Need("labels", f"{v2}/labels/{{id}}/{kind}", n, chain,
                               f"per label ({len(shape.content_per_label)} labels) beats per "
                               f"item ({sum(per_item.values())} requests)"))
+        for kind, n in sorted(shape.noncurrent_single_version.items()):
+            if n:  # items with more versions get their labels in the same by-id read
+                needs.append(Need("labels", f"{v2}/{kind}/{{id}}/labels", n, listed + 1,
+                                  "non-current items: not in the per-label lists"))
     else:
         for kind, n in per_item.items():
             needs.append(Need("labels", f"{v2}/{kind}/{{id}}/labels", n, listed + 1,

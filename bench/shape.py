@@ -83,7 +83,12 @@ def confluence_shape(sim: Any, only: Collection[int] | None = None,
         items = [c for c in store.contents.values()
                  if c.status in LISTED_STATUSES and (only is None or c.id in only)]
         kids = [c for c in items if c.id not in status_only]
-        hidden = sum(1 for c in store.contents.values() if c.status in ("trashed", "deleted"))
+        hidden_ids = {c.id for c in store.contents.values() if c.status in ("trashed", "deleted")}
+        hidden = len(hidden_ids)
+        roots = Counter(c.kind for c in store.comments.values()
+                        if c.container_id in hidden_ids and c.parent_comment_id is None)
+        noncurrent = Counter("pages" if c.kind == "page" else "blogposts" for c in items
+                             if c.status != "current" and len(c.versions) <= 1)
         usage: Counter[int] = Counter()
         for c in store.contents.values():
             for cl in c.labels:
@@ -104,6 +109,8 @@ def confluence_shape(sim: Any, only: Collection[int] | None = None,
         inline_comments=comments["inline"] if comments_changed is None else 0,
         attachments=attachments if attachments_changed is None else attachments_changed,
         hidden_containers=hidden if only is None else 0,
+        hidden_root_comments=dict(roots) if only is None else {},
+        noncurrent_single_version=dict(noncurrent) if only is None else {},
     )
 
 

@@ -138,6 +138,21 @@ def test_confluence_hidden_containers_cost_a_request_per_child_list() -> None:
     assert tables["attachments"] == 2 + 4
 
 
+def test_confluence_replies_on_hidden_containers_cost_a_read_per_root_comment() -> None:
+    shape = confluence_shape(hidden_containers=2,
+                             hidden_root_comments={"footer": 5, "inline": 3})
+    needs = confluence_needs(shape, Caps())
+    replies = {n.endpoint: n.requests for n in needs if n.endpoint.endswith("/children")}
+    assert replies == {"GET /wiki/api/v2/footer-comments/{id}/children": 5,
+                       "GET /wiki/api/v2/inline-comments/{id}/children": 3}
+
+
+def test_confluence_non_current_items_need_their_own_label_read() -> None:
+    plain = by_table(confluence_needs(confluence_shape(), Caps()))["labels"]
+    shape = confluence_shape(noncurrent_single_version={"pages": 6, "blogposts": 1})
+    assert by_table(confluence_needs(shape, Caps()))["labels"] == plain + 7
+
+
 def test_confluence_labels_per_item_when_labels_are_many() -> None:
     shape = confluence_shape(pages=3, blog_posts=0, versions=[1, 1, 1],
                              labels_per_content=[1, 1, 1], blog_labels_per_content=[],

@@ -130,10 +130,9 @@ class AgileApi:
         start = int_param(request, "startAt", 0)
         size = page_size(request, self.cap, self.cap)
         with self.store.lock:
-            index = self.store.index
-            rows = [r for r in index.rows if index.in_sprint(r, sprint.id)
-                    and (predicate is None or predicate(r))]
-            rows.sort(key=lambda r: r.n)
+            rows = self.store.sprint_rows(sprint.id)
+            if predicate is not None:
+                rows = [r for r in rows if predicate(r)]
             issues = []
             for row in rows[start: start + size]:
                 issue = render_issue(self.store, row, wanted, expand, 40)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dlt_atlassian.simulator.jira import adf
+from dlt_atlassian.simulator.jira import adf, encode
 from dlt_atlassian.simulator.jira.index import IndexRow
 from dlt_atlassian.simulator.jira.model import ALL_FIELDS, FIELD_NAMES
 from dlt_atlassian.simulator.jira.render import parse_fields, render_issue
@@ -23,6 +23,7 @@ from dlt_atlassian.simulator.jira.web import (
     page_size,
     page_url,
     reply,
+    reply_raw,
 )
 
 NOT_FOUND = "Issue does not exist or you do not have permission to see it."
@@ -150,14 +151,17 @@ class IssueApi:
     async def worklog_list(self, request: Request) -> Response:
         """POST /rest/api/3/worklog/list: worklogs by id (bare array, up to 1000)."""
         ids = _ids(await json_body(request), self.caps.worklog_list_ids)
-        found: list[dict[str, Any]] = []
+        found: list[bytes] = []
         with self.store.lock:
             for wid in sorted(ids):
                 row = self.store.issue_of_worklog(wid)
                 if row is None or row.deleted:
                     continue
-                found += [w for w in self.store.data(row).worklogs if int(w["id"]) == wid]
-        return reply(request, found, len(found))
+                found += [log if isinstance(log, bytes) else encode.dumps(log)
+                          for log_id, log in self.store.worklog_json(row) if log_id == wid]
+        # The worklogs are serialized one by one (most come from a cache): joined, they are
+        # exactly the serialized list.
+        return reply_raw(request, b"[" + b",".join(found) + b"]", len(found))
 
 
 def _ids(body: dict[str, Any], cap: int) -> list[int]:

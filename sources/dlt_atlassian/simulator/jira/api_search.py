@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from dlt_atlassian.simulator.jira import encode
 from dlt_atlassian.simulator.jira.jql import JqlError
 from dlt_atlassian.simulator.jira.model import FIELD_NAMES
 from dlt_atlassian.simulator.jira.render import parse_fields, render_issue
@@ -27,6 +28,7 @@ from dlt_atlassian.simulator.jira.web import (
     page_size,
     page_url,
     reply,
+    reply_raw,
     zone,
 )
 
@@ -180,15 +182,18 @@ class SearchApi:
             if row is not None and row.id not in seen:
                 seen.add(row.id)
                 rows.append(row)
-        out: list[dict[str, Any]] = []
+        out: list[tuple[str, list[bytes]]] = []
         taken, next_token = 0, None
         with self.store.lock:
             for i in range(issue_pos, len(rows)):
-                histories = _filtered(self.store.data(rows[i]).histories, set(field_ids))
+                histories: list[bytes | dict[str, Any]] = [*(
+                    _filtered(self.store.data(rows[i]).histories, set(field_ids)) if field_ids
+                    else self.store.history_json(rows[i]))]
                 begin = hist_pos if i == issue_pos else 0
                 chunk = histories[begin: begin + size - taken]
                 if chunk:
-                    out.append({"issueId": str(rows[i].id), "changeHistories": chunk})
+                    out.append((str(rows[i].id), [h if isinstance(h, bytes) else encode.dumps(h)
+                                                  for h in chunk]))
                 taken += len(chunk)
                 if begin + len(chunk) < len(histories):
                     next_token = encode_token([i, begin + len(chunk)])
@@ -196,10 +201,13 @@ class SearchApi:
                 if taken >= size and i + 1 < len(rows):
                     next_token = encode_token([i + 1, 0])
                     break
-        result: dict[str, Any] = {"issueChangeLogs": out}
-        if next_token:
-            result["nextPageToken"] = next_token
-        return reply(request, result, taken)
+        # Histories come serialized (most from a cache), so the body is assembled as bytes:
+        # exactly json.dumps({"issueChangeLogs": [...], "nextPageToken": ...}) compacted.
+        logs = b",".join(b'{"issueId":' + encode.dumps(issue_id) + b',"changeHistories":['
+                         + b",".join(chunk) + b"]}" for issue_id, chunk in out)
+        token_part = b',"nextPageToken":' + encode.dumps(next_token) if next_token else b""
+        return reply_raw(request, b'{"issueChangeLogs":[' + logs + b"]" + token_part + b"}",
+                         taken)
 
     @operation("GET /rest/api/3/issue/{issueIdOrKey}/changelog")
     async def issue_changelog(self, request: Request) -> Response:

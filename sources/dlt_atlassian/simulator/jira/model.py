@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+from dlt_atlassian.simulator.jira.timefmt import format_marker
 
 SITE = "@@SITE@@"
 _TS_RE = re.compile(r"@@([TZI])(-?\d+)@@")
@@ -157,19 +159,34 @@ def format_jira_time(ms: int, zone: str = "UTC") -> str:
 def finish_text(text: str, base_url: str, zone: str) -> str:
     """Replace the site and time markers in serialized JSON for one caller."""
     text = text.replace(SITE, base_url.rstrip("/"))
-    return _TS_RE.sub(lambda m: _format(m.group(1), int(m.group(2)), zone), text)
+    return _TS_RE.sub(lambda m: format_marker(m.group(1), int(m.group(2)), zone), text)
 
 
-def _format(kind: str, ms: int, zone: str) -> str:
+def reference_format(kind: str, ms: int, zone: str) -> str:
+    """One marker formatted the slow, obvious way (what :func:`format_marker` must equal)."""
     if kind == "Z":
         return format_jira_time(ms, "UTC")[:-5] + "Z"
     text = format_jira_time(ms, zone)
     return text if kind == "T" else text[:-2] + ":" + text[-2:]
 
 
+_Row = TypeVar("_Row")
+# Id lookups for the hot renderers (they used to scan the lists).
+_STATUS_BY_ID = {s[0]: s for s in STATUSES}
+_PRIORITY_BY_ID = {p[0]: p for p in PRIORITIES}
+_TYPE_BY_ID = {t[0]: t for t in ISSUE_TYPES}
+
+
+def _find(table: dict[str, _Row], key: str) -> _Row:
+    found = table.get(key)
+    if found is None:
+        raise StopIteration(key)  # what the former ``next(...)`` scan raised
+    return found
+
+
 def status_by_id(status_id: str) -> tuple[str, str, int]:
     """Return the (id, name, category) tuple of a status."""
-    return next(s for s in STATUSES if s[0] == status_id)
+    return _find(_STATUS_BY_ID, status_id)
 
 
 def status_json(status_id: str) -> JSON:
@@ -200,7 +217,7 @@ def category_json(cat: int) -> JSON:
 
 def priority_json(pid: str) -> JSON:
     """Render a priority."""
-    _, name, color = next(p for p in PRIORITIES if p[0] == pid)
+    _, name, color = _find(_PRIORITY_BY_ID, pid)
     return {
         "self": f"{SITE}/rest/api/3/priority/{pid}",
         "iconUrl": f"{SITE}/images/icons/priorities/{name.lower()}.svg",
@@ -213,7 +230,7 @@ def priority_json(pid: str) -> JSON:
 
 def priority_ref(pid: str) -> JSON:
     """Render the ``priority`` field value of an issue."""
-    _, name, _ = next(p for p in PRIORITIES if p[0] == pid)
+    _, name, _ = _find(_PRIORITY_BY_ID, pid)
     return {"self": f"{SITE}/rest/api/3/priority/{pid}",
             "iconUrl": f"{SITE}/images/icons/priorities/{name.lower()}.svg", "name": name,
             "id": pid}
@@ -221,7 +238,7 @@ def priority_ref(pid: str) -> JSON:
 
 def issuetype_json(tid: str) -> JSON:
     """Render an issue type (``IssueTypeDetails``)."""
-    _, name, subtask, level = next(t for t in ISSUE_TYPES if t[0] == tid)
+    _, name, subtask, level = _find(_TYPE_BY_ID, tid)
     return {
         "self": f"{SITE}/rest/api/3/issuetype/{tid}",
         "id": tid,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from dlt_atlassian.simulator.jira import adf
+from dlt_atlassian.simulator.jira import adf, encode
 from dlt_atlassian.simulator.jira.generator import IssueData, item, option_json, status_items
 from dlt_atlassian.simulator.jira.index import IndexRow
 from dlt_atlassian.simulator.jira.model import (
@@ -80,6 +80,7 @@ class Mutator:
 
     def _set(self, row: IndexRow, f: dict[str, Any], name: str, value: Any,
              now: int) -> list[dict[str, Any]]:
+        encode.note_stored(value)
         if name == "status":
             sid = next((s[0] for s in STATUSES if value in (s[0], s[1])), None)
             if sid is None:
@@ -188,6 +189,7 @@ class Mutator:
             cid = self.store.new_object_id()
             now = max(self._now(), row.updated)
             body = adf.text_doc(text) if isinstance(text, str) else text
+            encode.note_stored(body)
             data.comments.append(comment_json(row.id, cid, self._actor(actor), body, now, now))
             self.store.comment_owner[cid] = row.id
             self._touch(row, data, [], self._actor(actor))

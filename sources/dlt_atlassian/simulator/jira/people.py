@@ -14,8 +14,30 @@ def avatar_urls(account_id: str) -> dict[str, str]:
     return {f"{s}x{s}": f"{base}/{s}" for s in (48, 24, 16, 32)}
 
 
+# (id(user), full) -> (user, body): keyed by identity (hashing a User hashes every field); the
+# entry keeps its user alive, so an id is never reused while cached.
+_rendered: dict[tuple[int, bool], tuple[User, dict[str, Any]]] = {}
+
+
+def clear_cache() -> None:
+    """Forget the cached renderings."""
+    _rendered.clear()
+
+
 def user_json(user: User, *, full: bool = False) -> dict[str, Any]:
     """Render ``UserDetails`` (embedded) or ``User`` (``full``, as /myself and /users/search)."""
+    # Users are frozen (a changed profile is a new object), so the rendering is cached; every
+    # caller still gets its own dicts.
+    entry = _rendered.get((id(user), full))
+    if entry is None or entry[0] is not user:
+        if len(_rendered) > 10_000:  # many simulators in one process (tests)
+            _rendered.clear()
+        entry = _rendered[(id(user), full)] = (user, _user_json(user, full))
+    body = entry[1]
+    return {**body, "avatarUrls": dict(body["avatarUrls"])}
+
+
+def _user_json(user: User, full: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "self": f"{SITE}/rest/api/3/user?accountId={user.account_id}",
         "accountId": user.account_id,

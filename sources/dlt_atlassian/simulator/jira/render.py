@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from dlt_atlassian.simulator.jira import adf
+from dlt_atlassian.simulator.jira import adf, encode
 from dlt_atlassian.simulator.jira.catalog import Project
 from dlt_atlassian.simulator.jira.index import IndexRow
 from dlt_atlassian.simulator.jira.model import (
@@ -36,8 +36,8 @@ def finish(body: Any, base_url: str, zone: str) -> Any:
 
 def jira_response(body: Any, base_url: str, zone: str, status: int = 200) -> Response:
     """Serialize ``body`` with markers resolved for the caller."""
-    text = finish_text(json.dumps(body, separators=(",", ":")), base_url, zone)
-    return Response(text, status_code=status, media_type="application/json;charset=UTF-8")
+    raw = encode.finish(encode.dumps(body), base_url, zone)
+    return Response(raw, status_code=status, media_type="application/json;charset=UTF-8")
 
 
 def parse_fields(values: Iterable[str], default: list[str]) -> list[str]:
@@ -75,10 +75,10 @@ def _project_avatars(pid: int) -> dict[str, str]:
 
 
 def _issue_ref(store: JiraStore, row: IndexRow) -> JSON:
-    fields = store.data(row).fields
+    summary, status, priority = store.ref_fields(row)
     return {"id": str(row.id), "key": row.key, "self": f"{SITE}/rest/api/3/issue/{row.id}",
-            "fields": {"summary": fields["summary"], "status": status_json(fields["status"]),
-                       "priority": fields["priority"], "issuetype": issuetype_json(row.type_id)}}
+            "fields": {"summary": summary, "status": status_json(status),
+                       "priority": priority, "issuetype": issuetype_json(row.type_id)}}
 
 
 def _links(store: JiraStore, row: IndexRow) -> list[JSON]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dlt_atlassian.simulator.clock import SimClock
 from dlt_atlassian.simulator.config import SimulatorConfig
-from dlt_atlassian.simulator.jira import jql, jql_compile
+from dlt_atlassian.simulator.jira import encode, jql, jql_compile, people, timefmt
 from dlt_atlassian.simulator.jira.catalog import Board, Project, Sprint, build_catalog
 from dlt_atlassian.simulator.jira.generator import GenContext, IssueData, materialize
 from dlt_atlassian.simulator.jira.index import IndexRow, IssueIndex
@@ -17,7 +17,8 @@ from dlt_atlassian.simulator.jira.model import ISSUE_TYPES, STATUS_CATEGORIES, S
 from dlt_atlassian.simulator.users import UserDirectory
 
 _CACHE_SIZE = 2048
-_SEARCH_CACHE = 16
+_HISTORY_BUDGET = 96 << 20  # bytes of serialized histories kept for bulkfetch
+_SEARCH_CACHE = 32  # partitioned loads page many searches at once
 
 SortKey = tuple[int, ...]
 
@@ -36,6 +37,18 @@ class JiraStore:
                               {p.id: p for p in self.projects}, self.sprints)
         self.overrides: dict[int, IssueData] = {}
         self._cache: OrderedDict[int, IssueData] = OrderedDict()
+        # Facts of *generated* issues (not overridden): their content is a pure function of
+        # the seed and the index row, which only a mutation changes, and a mutation makes the
+        # issue an override first. So these never go stale and need no invalidation; they are
+        # small, so they are kept for every issue once it has been materialized.
+        self._refs: dict[int, tuple[str, str, Any]] = {}  # summary, status id, priority
+        self._worklog_json: dict[int, list[tuple[int, bytes]]] = {}  # (id, serialized) each
+        # Serialized histories of issues whose changelog the search cannot embed in full (the
+        # ones read again through bulkfetch right after the search), bounded by size.
+        self._history_json: OrderedDict[int, list[bytes]] = OrderedDict()
+        self._history_bytes = 0
+        self._sprint_rows: dict[int, list[IndexRow]] = {}
+        self._sprint_key: tuple[int, int] = (-1, -1)
         self._search_cache: OrderedDict[tuple[Any, ...], list[tuple[SortKey, int]]] = (
             OrderedDict())
         self.version = 0  # bumped by every mutation; invalidates cached search results
@@ -66,7 +79,88 @@ class JiraStore:
             self._cache[row.id] = data
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
+            self._remember(row, data)
             return data
+
+    def drop_caches(self) -> None:
+        """Forget everything derived and cached (tests compare cached and uncached answers)."""
+        with self.lock:
+            self._cache.clear()
+            self._search_cache.clear()
+            self._refs.clear()
+            self._worklog_json.clear()
+            self._history_json.clear()
+            self._history_bytes = 0
+            self._sprint_rows, self._sprint_key = {}, (-1, -1)
+            people.clear_cache()
+            timefmt.clear_cache()
+
+    def _remember(self, row: IndexRow, data: IssueData) -> None:
+        fields = data.fields
+        self._refs[row.id] = (fields["summary"], fields["status"], fields["priority"])
+        if data.worklogs:
+            self._worklog_json[row.id] = [(int(w["id"]), encode.dumps(w)) for w in data.worklogs]
+        if len(data.histories) > self.config.caps.changelog_expand_cap:
+            texts = [encode.dumps(h) for h in data.histories]
+            self._history_json[row.id] = texts
+            self._history_bytes += sum(len(t) for t in texts)
+            while self._history_bytes > _HISTORY_BUDGET and len(self._history_json) > 1:
+                _, dropped = self._history_json.popitem(last=False)
+                self._history_bytes -= sum(len(t) for t in dropped)
+
+    def history_json(self, row: IndexRow) -> list[bytes] | list[dict[str, Any]]:
+        """An issue's histories, oldest first: serialized where cached, else as data."""
+        with self.lock:
+            data = self.overrides.get(row.id)
+            if data is None:
+                cached = self._history_json.get(row.id)
+                if cached is not None:
+                    self._history_json.move_to_end(row.id)
+                    return cached
+                data = self.data(row)
+                cached = self._history_json.get(row.id)
+                if cached is not None:
+                    return cached
+            return data.histories
+
+    def ref_fields(self, row: IndexRow) -> tuple[str, str, Any]:
+        """(summary, status id, priority) of an issue: what a link or sub-task shows of it."""
+        with self.lock:
+            data = self.overrides.get(row.id)
+            if data is not None:
+                return data.fields["summary"], data.fields["status"], data.fields["priority"]
+            found = self._refs.get(row.id)
+            if found is None:
+                self.data(row)
+                found = self._refs[row.id]
+            return found
+
+    def worklog_json(self, row: IndexRow) -> list[tuple[int, bytes | dict[str, Any]]]:
+        """An issue's worklogs as (id, value), the value serialized where it is cached."""
+        with self.lock:
+            data = self.overrides.get(row.id)
+            if data is None:
+                if row.worklogs == 0:
+                    return []
+                cached = self._worklog_json.get(row.id)
+                if cached is not None:
+                    return list(cached)
+                data = self.data(row)
+            return [(int(w["id"]), w) for w in data.worklogs]
+
+    def sprint_rows(self, sprint_id: int) -> list[IndexRow]:
+        """Live issues that are (or were) in the sprint, in index order."""
+        with self.lock:
+            # Membership only changes when issues are added or deleted.
+            key = (len(self.index.rows), len(self.deleted_issue_ids))
+            if key != self._sprint_key:
+                members: dict[int, list[IndexRow]] = {}
+                for row in self.index.rows:
+                    if not row.deleted:
+                        for sid in {row.sprint_id, row.sprint_next} - {0}:
+                            members.setdefault(sid, []).append(row)
+                self._sprint_rows, self._sprint_key = members, key
+            return list(self._sprint_rows.get(sprint_id, []))
 
     def mutable(self, row: IndexRow) -> IssueData:
         """Return the issue's content as an override that mutations may change."""

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dlt_atlassian.simulator.context import principal, record_objects, require_scopes
+from dlt_atlassian.simulator.jira import encode
 from dlt_atlassian.simulator.jira.render import jira_response
 from dlt_atlassian.simulator.jira.scopes import scopes_for
 
@@ -48,6 +49,14 @@ def reply(request: Request, body: Any, objects: int = 0, status: int = 200) -> R
     if objects:
         record_objects(request, objects)
     return jira_response(body, base_url(request), zone(request), status)
+
+
+def reply_raw(request: Request, raw: bytes, objects: int = 0, status: int = 200) -> Response:
+    """Like :func:`reply` for a body already serialized (markers not yet resolved)."""
+    if objects:
+        record_objects(request, objects)
+    body = encode.finish(raw, base_url(request), zone(request))
+    return Response(body, status_code=status, media_type="application/json;charset=UTF-8")
 
 
 def operation(op: str) -> Callable[[Method[S]], Method[S]]:

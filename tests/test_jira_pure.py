@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -361,3 +362,36 @@ def test_parallel_pages_sequential_and_early_close() -> None:
     pages = parallel_pages(endless, 3)
     assert next(pages)[1] == [1]
     pages.close()  # stops the workers instead of hanging
+
+
+def test_embedded_changelogs_complete_partial_and_slim() -> None:
+    from dlt_atlassian.jira.embedded import (
+        completed_histories,
+        embedded_histories,
+        partial_ids,
+        slim,
+    )
+
+    def history(n: int) -> dict[str, Any]:
+        return {"id": str(n), "created": "2024-01-17T12:34:56.789+0000",
+                "author": {"accountId": "a1", "displayName": "A", "avatarUrls": {"48x48": "u"}},
+                "items": [{"field": "summary", "fromString": "x", "toString": str(n)}]}
+
+    complete = {"startAt": 0, "maxResults": 3, "total": 3, "histories": [history(3), history(2),
+                                                                          history(1)]}
+    partial = {"startAt": 0, "maxResults": 2, "total": 4, "histories": [history(4), history(3)]}
+    assert embedded_histories(complete) == complete["histories"]
+    assert embedded_histories(partial) is None
+    assert embedded_histories({"histories": [history(1)]}) is None  # no total: not trusted
+    assert embedded_histories({**complete, "startAt": 1}) is None
+    # the destination holds 1..3: with 4 and 3 embedded, that is all 4
+    assert completed_histories(partial, ["1", "2", "3"]) == partial["histories"]
+    assert completed_histories(partial, ["1", "3"]) is None  # 2 is missing: bulkfetch
+    assert completed_histories(partial, []) is None
+    assert partial_ids({"10": partial, "11": complete, "12": None}, ["10", "11", "12"]) == ["10"]
+    slimmed = slim(partial)
+    assert isinstance(slimmed, dict)
+    assert slimmed["histories"][0]["author"] == {"accountId": "a1"}
+    assert list(changelog_rows("10", slimmed["histories"][0])) == list(
+        changelog_rows("10", partial["histories"][0]))
+    assert slim({"odd": True}) == {"odd": True}

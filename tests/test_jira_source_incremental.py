@@ -66,7 +66,10 @@ def test_next_run_loads_only_what_changed(fresh_simulator: SimulatorServer,
     assert_matches_truth(pipeline, server)
     assert _last_load_ids(pipeline) == changed  # nothing else was written again
     counts = server.sim.requests.counts()
-    assert counts.get("POST /rest/api/3/changelog/bulkfetch") == 1
+    # Only changed issues with more histories than the search embeds need a bulkfetch.
+    cap = server.sim.config.caps.changelog_expand_cap
+    long_ones = [i for i in changed if len(truth.changelog(truth.issue_keys()[i])) > cap]
+    assert counts.get("POST /rest/api/3/changelog/bulkfetch", 0) == (1 if long_ones else 0)
     assert counts.get("POST /rest/api/3/search/jql") == 2  # changes + the deletion check
     assert counts.get("GET /rest/api/3/issue/{issueIdOrKey}/comment", 0) == 0
     assert counts.get("POST /rest/api/3/worklog/list") == 1
@@ -183,3 +186,39 @@ def test_adding_a_project_loads_it_completely(simulator: SimulatorServer,
     worklog_issues = {r[0] for r in rows(pipeline, "SELECT DISTINCT issue_id FROM issue_worklogs")}
     expected = {i for i in wanted if truth.worklogs(keys[i])}
     assert worklog_issues == expected
+
+
+def test_large_incremental_is_sliced_and_exact(make_simulator: Callable[..., SimulatorServer],
+                                               tmp_path: Path) -> None:
+    """More changes than the read-ahead pages: the rest is searched in parallel slices."""
+    from conftest import build_sim_config
+    from dlt_atlassian.jira.search_plan import READ_AHEAD_PAGES
+    from dlt_atlassian.jira.settings import SEARCH_PAGE_SIZE
+
+    server = make_simulator(build_sim_config(data={"jira_issues": 700, "jira_projects": 2}))
+    jira = server.sim.jira
+    pipeline = make_pipeline(tmp_path)
+    creds = basic_credentials(server)
+    pipeline.run(jira_source(credentials=creds).with_resources(*ISSUE_TABLES))
+    keys = sorted(jira.truth.issue_keys().items(), key=lambda kv: int(kv[0]))
+    changes = SEARCH_PAGE_SIZE * (READ_AHEAD_PAGES + 2) + 17
+    server.sim.clock.advance(60)
+    for n, (_, key) in enumerate(keys[:changes]):
+        if n % 50 == 0:
+            server.sim.clock.advance(7)  # spread the changes over time, many per instant
+        jira.update_issue(key, {"summary": f"bulk change {n}"})
+    server.sim.clock.advance(61)
+    server.sim.requests.reset()
+    pipeline.run(jira_source(credentials=creds).with_resources(*ISSUE_TABLES))
+    assert_matches_truth(pipeline, server)
+    last = rows(pipeline, "SELECT id FROM issues WHERE _dlt_load_id = "
+                          "(SELECT MAX(_dlt_load_id) FROM issues)")
+    assert sorted(r[0] for r in last) == sorted(i for i, _ in keys[:changes])  # each once
+    # read-ahead pages, one probe, then the slices (each at least one page); + deletion check
+    searches = server.sim.requests.counts()["POST /rest/api/3/search/jql"]
+    assert searches > READ_AHEAD_PAGES + 1 + 1
+    # the next run starts after all of them: nothing is taken again
+    server.sim.requests.reset()
+    pipeline.run(jira_source(credentials=creds).with_resources(*ISSUE_TABLES))
+    assert_matches_truth(pipeline, server)
+    assert "POST /rest/api/3/changelog/bulkfetch" not in server.sim.requests.counts()

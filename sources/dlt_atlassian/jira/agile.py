@@ -3,8 +3,10 @@
 A site without Jira Software answers 404 on the agile API: the three tables are then skipped
 with one log line. Kanban boards have no sprints (Jira answers 400 "doesn't support
 sprints"): they are skipped without asking when their type says so, and quietly otherwise.
-Membership of open sprints is re-read every run; a closed sprint's membership is read once
-(and again if the sprint is completed anew).
+Membership of open (active, future) sprints is re-read every run; a closed sprint's
+membership is read once (and again if the sprint is completed anew, or loses a deleted issue);
+new sprints are read on their first run. All due sprints are read at once, page by page in
+parallel (:mod:`sprint_members`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from dlt_atlassian.jira.context import JiraRun, resource_errors
 from dlt_atlassian.jira.parallel import parallel_pages
 from dlt_atlassian.jira.rows import tombstone, utc_timestamp
 from dlt_atlassian.jira.settings import AGILE_PAGE_SIZE
+from dlt_atlassian.jira.sprint_members import member_rows, read_members
 
 logger = logging.getLogger("dlt_atlassian.jira")
 
 BOARDS_PATH = "/rest/agile/1.0/board"
 SPRINTS_PATH = "/rest/agile/1.0/board/{board_id}/sprint"
-SPRINT_ISSUES_PATH = "/rest/agile/1.0/sprint/{sprint_id}/issue"
 CLOSED_KEY = "closed_sprints"
 
 
@@ -121,23 +123,24 @@ def sprint_pages(
 ) -> Iterator[list[dict[str, Any]]]:
     """Sprints of scrum boards, each sprint once (shared sprints show on several boards).
 
-    Boards are read ``parallelism`` at once; ``seen`` is only touched in the calling thread,
-    under ``lock`` (several pages of boards may be handled at once).
+    Boards are read several at once; ``seen`` is only touched in the calling thread, under
+    ``lock`` (several pages of boards may be handled at once). The sprints of a page of boards
+    are handed on together, so their memberships are read in one parallel batch.
     """
     streams = [
         (str(b["id"]), _opener(_board_sprints, run, str(b["id"])))
         for b in boards
         if not b.get("_deleted") and str(b.get("type") or "").lower() != "kanban"
     ]
-    for board_id, page in parallel_pages(streams, run.options.parallelism):
-        rows = []
+    rows = []
+    for board_id, page in parallel_pages(streams, run.options.small_read_workers):
         with lock or nullcontext():
             for sprint in page:
                 if str(sprint["id"]) not in seen:
                     seen.add(str(sprint["id"]))
                     rows.append(sprint_row(sprint, board_id))
-        if rows:
-            yield rows
+    if rows:
+        yield rows
 
 
 def membership_tombstone(sprint_id: str) -> dict[str, Any]:
@@ -172,26 +175,15 @@ def sprint_issue_pages(
         ):
             continue  # a closed sprint's membership changes only when its issues are deleted
         due[sprint_id] = sprint
-    # Sprints are read ``parallelism`` at once; state is only touched in the calling thread.
-    streams = [(i, _opener(_sprint_members, run, i)) for i in due]
-    for sprint_id, rows in parallel_pages(streams, run.options.parallelism):
-        yield rows or [membership_tombstone(sprint_id)]
+    # Every page of every due sprint in parallel; state is only touched in the calling thread.
+    found = read_members(run, due, run.options.small_read_workers)
+    rows: list[dict[str, Any]] = []
+    for sprint_id, members in found.items():
+        if members.gone:
+            continue  # deleted meanwhile: its rows stay until it is read again
+        rows.extend(member_rows(sprint_id, members) or [membership_tombstone(sprint_id)])
         sprint = due[sprint_id]
         if sprint.get("state") == "closed":
             closed[sprint_id] = str(sprint.get("complete_date") or "")
-
-
-def _sprint_members(run: JiraRun, sprint_id: str) -> Iterator[list[dict[str, Any]]]:
-    """One list with every member of the sprint (nothing if the sprint is gone)."""
-    rows: list[dict[str, Any]] = []
-    try:
-        with resource_errors("sprint_issues"):
-            path = SPRINT_ISSUES_PATH.format(sprint_id=sprint_id)
-            for page in _pages(run, path, {"fields": "id"}, items_key="issues"):
-                rows.extend(
-                    {"sprint_id": sprint_id, "issue_id": str(i["id"]), "issue_key": i.get("key")}
-                    for i in page
-                )
-    except NotFoundError:
-        return
-    yield rows
+    if rows:
+        yield rows

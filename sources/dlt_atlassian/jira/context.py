@@ -29,6 +29,7 @@ from dlt_atlassian.jira import jql as jqlb
 from dlt_atlassian.jira.fields import CustomFieldNames, FieldCatalog
 from dlt_atlassian.jira.settings import (
     CHANGELOG_PAGES_IN_FLIGHT,
+    EMBEDDED_BATCHES_IN_FLIGHT,
     FIELDS_PATH,
     PROJECT_SEARCH_PATH,
     scope_hint,
@@ -58,6 +59,15 @@ class JiraOptions:
         return jqlb.scope_jql(self.projects, self.jql)
 
     @property
+    def small_read_workers(self) -> int:
+        """Threads for many small reads (sprints, memberships, project children).
+
+        Each is one short round trip, so four times ``parallelism`` of them (16 by default,
+        the connection pool) overlap their latency; the shared limiter still paces them.
+        """
+        return max(1, 4 * self.parallelism)
+
+    @property
     def is_scoped(self) -> bool:
         """Whether the scope is narrower than the whole site."""
         return bool(self.projects or self.jql)
@@ -77,6 +87,8 @@ class JiraRun:
         self.reconciler: Any = None  # set by the source (deletions.Reconciler)
         # Bulk changelog pages are large: only a few are fetched and parsed at once.
         self.changelog_slots = threading.BoundedSemaphore(CHANGELOG_PAGES_IN_FLIGHT)
+        # Batches carrying embedded changelogs not yet taken by `issue_changelogs`.
+        self.embedded_slots = threading.BoundedSemaphore(EMBEDDED_BATCHES_IN_FLIGHT)
 
     @property
     def client(self) -> AtlassianClient:

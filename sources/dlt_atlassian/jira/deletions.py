@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import dlt
@@ -165,6 +166,7 @@ class Reconciler:
         self._clock = clock
         self._lock = threading.Lock()
         self._deleted: frozenset[str] | None = None
+        self._scan: tuple[Future[set[str]], set[str], float] | None = None
 
     def current_ids(self) -> set[str]:
         """Ids of every issue in the configured scope (id-only search, 5000 a page)."""
@@ -183,9 +185,42 @@ class Reconciler:
                 ids.update(str(issue["id"]) for issue in page)
         return ids
 
+    def start(self) -> None:
+        """Begin the pass early: the destination is read here, the id scan runs in a thread.
+
+        Call it from the extract's main thread (it reads the destination and dlt state);
+        :meth:`deleted_issue_ids` then only waits for the scan.
+        """
+        with self._lock:
+            if self._deleted is not None or self._scan is not None:
+                return
+            state = self._state()
+            now = self._clock()
+            if not reconcile_due(self.cadence, state.get(LAST_RECONCILE_KEY), now):
+                self._deleted = frozenset()
+                return
+            known = self._known_ids()
+            if not known:
+                self._deleted = self._finish(state, now, known, set())
+                return
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-reconcile")
+            self._scan = (pool.submit(self.current_ids), known, now)
+            pool.shutdown(wait=False)
+
+    def ready(self, timeout: float) -> bool:
+        """Whether :meth:`deleted_issue_ids` would answer without waiting (waits ``timeout``)."""
+        scan = self._scan
+        if scan is None or self._deleted is not None:
+            return True
+        done, _ = wait([scan[0]], timeout=timeout)
+        return bool(done)
+
     def deleted_issue_ids(self) -> frozenset[str]:
         """Loaded issue ids that are gone from the scope (empty when no pass is due)."""
         with self._lock:
+            if self._deleted is None and self._scan is not None:
+                future, known, now = self._scan
+                self._deleted = self._finish(self._state(), now, known, future.result())
             if self._deleted is None:
                 self._deleted = self._compute()
             return self._deleted
@@ -199,6 +234,13 @@ class Reconciler:
         if known is None:
             return frozenset()
         current = self.current_ids() if known else set()
+        return self._finish(state, now, known, current)
+
+    def _finish(
+        self, state: MutableMapping[str, Any], now: float, known: set[str] | None, current: set[str]
+    ) -> frozenset[str]:
+        if known is None:
+            return frozenset()
         if known and not current:
             # An empty scope next to a full table is far more likely a search gone wrong than
             # every issue deleted: wiping the tables is not worth that risk.

@@ -9,29 +9,33 @@ when the whole feed went through (a failed run leaves them, and the destination,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dlt
 
-from dlt_atlassian.http.paginators import NextPageTokenPaginator
-from dlt_atlassian.jira import jql as jqlb
-from dlt_atlassian.jira.context import JiraRun, resource_errors
+from dlt_atlassian.jira.context import JiraRun
 from dlt_atlassian.jira.cursors import Cursor, CursorAdvance, CursorStore, fingerprint
 from dlt_atlassian.jira.deletions import destination_rows
+from dlt_atlassian.jira.embedded import partial_ids, slim, stored_history_ids
 from dlt_atlassian.jira.fields import FieldCatalog
-from dlt_atlassian.jira.parallel import parallel_pages
+from dlt_atlassian.jira.parallel import IDLE, parallel_pages
 from dlt_atlassian.jira.rows import issue_row, tombstone
+from dlt_atlassian.jira.search_plan import (
+    partition_streams,
+    partitions,
+    search_body,
+    updated_ms,
+)
 from dlt_atlassian.jira.settings import (
     CHANGELOG_KEY,
     CHANGELOG_TABLE,
     ISSUE_TABLES,
-    SEARCH_PAGE_SIZE,
-    SEARCH_PATH,
 )
-from dlt_atlassian.jira.timestamps import parse_jira_datetime, to_epoch_ms
+from dlt_atlassian.jira.timestamps import to_epoch_ms
 
 PROJECT_EXPAND = "description,lead,issueTypes,url,projectKeys,insight"
+IDLE_AFTER_S = 0.05
 
 
 class IssueBatch(list[dict[str, Any]]):
@@ -40,6 +44,11 @@ class IssueBatch(list[dict[str, Any]]):
     Attributes:
         due: table -> ids of the issues in this batch that the table must (re)load.
         comments: issue id -> the ``comment`` field as embedded in the search result.
+        changelogs: issue id -> the ``changelog`` the search embedded (``expand=changelog``).
+        stored_histories: issue id -> history ids in the destination, for issues whose
+            embedded changelog is partial (read in the main thread, like ``stored``).
+        holds_slot: the batch holds one of the run's ``embedded_slots`` until
+            ``issue_changelogs`` has taken its embedded changelogs.
         deleted: ids of issues deleted in Jira (this batch then holds their tombstones).
         stored: table -> key rows of the ``deleted`` issues in the destination, read in the
             extract's main thread (dlt's SQL client must not run in its worker threads).
@@ -49,16 +58,24 @@ class IssueBatch(list[dict[str, Any]]):
         super().__init__(rows)
         self.due: dict[str, set[str]] = {}
         self.comments: dict[str, Any] = {}
+        self.changelogs: dict[str, Any] = {}
+        self.stored_histories: dict[str, set[str]] = {}
+        self.holds_slot = False
         self.deleted: list[str] = []
         self.stored: dict[str, list[Any]] = {}
 
-    def add(self, row: dict[str, Any], tables: Iterable[str], comment: Any) -> None:
-        """Add an issue row that ``tables`` must take."""
+    def add(self, row: dict[str, Any], tables: Iterable[str], raw: Mapping[str, Any]) -> None:
+        """Add an issue row that ``tables`` must take, keeping what the search embedded."""
         self.append(row)
+        tables = list(tables)
         for table in tables:
             self.due.setdefault(table, set()).add(row["id"])
+        fields = raw.get("fields")
+        comment = fields.get("comment") if isinstance(fields, Mapping) else None
         if comment is not None:
             self.comments[row["id"]] = comment
+        if CHANGELOG_TABLE in tables and raw.get("changelog") is not None:
+            self.changelogs[row["id"]] = slim(raw["changelog"])
 
     @classmethod
     def tombstones(cls, issue_ids: Sequence[str]) -> IssueBatch:
@@ -83,87 +100,44 @@ def request_fields(option_fields: Sequence[str], tables: Sequence[str]) -> list[
     return wanted
 
 
-def search_pages(
-    run: JiraRun, jql: str, fields: Sequence[str], table: str
-) -> Iterator[list[dict[str, Any]]]:
-    """Pages of one issue search (POST, ``nextPageToken``)."""
-    with resource_errors(table, search=jql):
-        yield from run.client.paginate(
-            SEARCH_PATH,
-            paginator=NextPageTokenPaginator(items_key="issues", page_size=SEARCH_PAGE_SIZE),
-            method="POST",
-            json={"jql": jql, "fields": list(fields)},
-            data_selector="issues",
-        )
-
-
 def selected_tables(candidates: Sequence[str]) -> list[str]:
     """Which of ``candidates`` the running extract selected (all when not known)."""
+    selected = _selected()
+    return list(candidates) if selected is None else [t for t in candidates if t in selected]
+
+
+def _selected() -> set[str] | None:
     try:
-        selected = set(dlt.current.source().selected_resources)
+        return set(dlt.current.source().selected_resources)
     except Exception:  # no source context (e.g. iterating a resource directly)
-        return list(candidates)
-    return [t for t in candidates if t in selected]
+        return None
 
 
-def _opener(
-    run: JiraRun, jql: str, fields: Sequence[str], table: str
-) -> Callable[[], Iterator[list[dict[str, Any]]]]:
-    return lambda: search_pages(run, jql, fields, table)
+def _handed_on(run: JiraRun, batch: IssueBatch, bounded: bool) -> Iterator[IssueBatch]:
+    """Yield a full batch; with embedded changelogs, first wait for a free slot.
 
-
-def _edge_updated(run: JiraRun, scope: str, order: str, table: str) -> int | None:
-    jql = f"{scope} ORDER BY updated {order}"
-    with resource_errors(table, search=jql):
-        body = run.client.post_json(
-            SEARCH_PATH, {"jql": jql, "fields": ["updated"], "maxResults": 1}
-        )
-    issues = body.get("issues") if isinstance(body, Mapping) else None
-    return _updated_ms(issues[0]) if isinstance(issues, list) and issues else None
-
-
-def partition_searches(run: JiraRun, scope: str, lower: int | None, table: str) -> list[str]:
-    """The searches of one partition: one from the cursor, or time slices for a full load.
-
-    A full load (no cursor) with ``parallelism > 1`` probes the oldest and newest ``updated``
-    (two one-issue searches) and splits the range into slices searched in parallel. Every
-    slice but the last is closed above; the last is open, ordered like the incremental search,
-    so changes made while loading still land there and the cursor stays exact.
+    Waiting yields empty batches: this runs in dlt's main thread, which must keep running
+    ``issue_changelogs`` (the transformer that frees the slots) and every other resource.
     """
-    workers = run.options.parallelism
-    if lower is not None or workers <= 1:
-        return [jqlb.incremental_jql(scope, lower)]
-    oldest = _edge_updated(run, scope, "ASC", table)
-    newest = _edge_updated(run, scope, "DESC", table)
-    if oldest is None or newest is None:
-        return [jqlb.incremental_jql(scope, lower)]
-    slices = jqlb.time_slices(oldest, newest, workers)
-    return [jqlb.slice_jql(scope, since, until) for since, until in slices]
-
-
-def partitions(run: JiraRun) -> list[tuple[str, str]]:
-    """``(partition key, scope JQL)``: one per configured project, else the whole site."""
-    opts = run.options
-    if opts.projects:
-        return [(p, jqlb.scope_jql([p], opts.jql)) for p in opts.projects]
-    return [("*", opts.scope)]
-
-
-def _updated_ms(raw: Mapping[str, Any]) -> int | None:
-    fields = raw.get("fields")
-    if not isinstance(fields, Mapping):
-        return None
-    try:
-        stamp = parse_jira_datetime(fields.get("updated"))
-    except ValueError:
-        return None
-    return to_epoch_ms(stamp) if stamp else None
+    _with_stored_histories(batch)
+    if bounded and batch.changelogs:
+        while not run.embedded_slots.acquire(timeout=IDLE_AFTER_S):
+            yield IssueBatch()
+        batch.holds_slot = True
+    yield batch
 
 
 def _minimal_row(raw: Mapping[str, Any]) -> dict[str, Any]:
     fields = raw.get("fields") if isinstance(raw.get("fields"), Mapping) else {}
     assert isinstance(fields, Mapping)
     return {"id": str(raw["id"]), "key": raw.get("key"), "updated": fields.get("updated")}
+
+
+def _with_stored_histories(batch: IssueBatch) -> IssueBatch:
+    """Attach the stored history ids of issues whose embedded changelog is partial."""
+    partial = partial_ids(batch.changelogs, batch.due.get(CHANGELOG_TABLE, ()))
+    batch.stored_histories = stored_history_ids(partial)
+    return batch
 
 
 def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
@@ -176,7 +150,11 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
     if opts.projects:
         run.configured_projects(PROJECT_EXPAND)  # fails clearly on an unknown project
     store = CursorStore(dlt.current.source_state())
+    if run.reconciler is not None:
+        run.reconciler.start()  # the id scan for deletions runs while the search does
     fields = request_fields(opts.fields, tables)
+    # Slots are freed by `issue_changelogs`: only bound when dlt runs it in this extract.
+    bounded = CHANGELOG_TABLE in (_selected() or ())
     options_fp = {
         "issues": fingerprint(
             opts.jql, opts.start_date, opts.fields, opts.custom_field_names, opts.include_plain_text
@@ -188,7 +166,8 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
     cursors: dict[tuple[str, str], Cursor] = {}
     advances: dict[tuple[str, str], CursorAdvance] = {}
     streams = []
-    for part, scope in partitions(run):
+    parts = partitions(run)
+    for part, scope in parts:
         bounds: list[int | None] = []
         for table in tables:
             key = store.key(
@@ -201,14 +180,30 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
         lower = None if any(b is None for b in bounds) else min(b for b in bounds if b is not None)
         if lower is None or (start_ms is not None and lower < start_ms):
             lower = start_ms
-        for jql in partition_searches(run, scope, lower, tables[0]):
-            streams.append((part, _opener(run, jql, fields, tables[0])))
+
+        def make_body(jql: str) -> dict[str, Any]:
+            return search_body(jql, fields, tables)
+
+        for stream in partition_streams(
+            run, scope, lower, make_body, tables[0], read_ahead=len(parts) == 1
+        ):
+            streams.append((part, stream))
 
     batch = IssueBatch()
-    for part, page in parallel_pages(streams, opts.parallelism):
+    # While no page is there, an empty batch hands dlt's main thread back to the other
+    # resources (this generator runs in it: blocking here would stall them all).
+    for part, page in parallel_pages(streams, opts.parallelism, idle_after=IDLE_AFTER_S):
+        if part is IDLE:
+            yield IssueBatch()
+            continue
         for raw in page:
             issue_id = str(raw["id"])
-            updated = _updated_ms(raw)
+            updated = updated_ms(raw)
+            if (
+                updated is not None
+                and advances[(part, tables[0])].seen.get(issue_id, -1) >= updated
+            ):
+                continue  # this or a newer version was taken in this run (slices meet, or overlap)
             due = []
             for table in tables:
                 if updated is None:
@@ -220,16 +215,16 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
             if not due:
                 continue
             row = issue_row(raw, catalog) if catalog is not None else _minimal_row(raw)
-            fields_raw = raw.get("fields") if isinstance(raw.get("fields"), Mapping) else {}
-            assert isinstance(fields_raw, Mapping)
-            batch.add(row, due, fields_raw.get("comment"))
+            batch.add(row, due, raw)
             if len(batch) >= opts.issue_batch_size:
-                yield batch
+                yield from _handed_on(run, batch, bounded)
                 batch = IssueBatch()
     if batch:
-        yield batch
+        yield from _handed_on(run, batch, bounded)
 
     if run.reconciler is not None:
+        while not run.reconciler.ready(IDLE_AFTER_S):
+            yield IssueBatch()
         deleted = sorted(run.reconciler.deleted_issue_ids(), key=int)
         for start in range(0, len(deleted), opts.issue_batch_size):
             batch = IssueBatch.tombstones(deleted[start : start + opts.issue_batch_size])

@@ -127,11 +127,11 @@ def project_children(
 ) -> Iterator[list[dict[str, Any]]]:
     """Components (``kind="component"``) or versions (``"version"``) of each project.
 
-    One request stream per project, ``parallelism`` at once: on every run these are many
+    One request stream per project, several at once: on every run these are many
     small requests whose latency would otherwise add up one after another.
     """
     streams = [(str(p["id"]), _child_opener(run, str(p["id"]), kind, table)) for p in projects]
-    for _, rows in parallel_pages(streams, run.options.parallelism):
+    for _, rows in parallel_pages(streams, run.options.small_read_workers):
         yield rows
 
 

@@ -17,22 +17,29 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 _DONE = object()
+IDLE: Any = object()
+"""Yielded as ``(IDLE, IDLE)`` when ``idle_after`` passes without a page (see below)."""
 
 
 def parallel_pages(
-    streams: Iterable[tuple[K, Callable[[], Iterable[T]]]], workers: int
+    streams: Iterable[tuple[K, Callable[[], Iterable[T]]]],
+    workers: int,
+    idle_after: float | None = None,
 ) -> Iterator[tuple[K, T]]:
     """Yield ``(key, page)`` from every stream, running up to ``workers`` streams at once.
 
     Args:
         streams: ``(key, open_stream)``; ``open_stream()`` returns an iterable of pages.
         workers: threads; 1 runs the streams one after another in the calling thread.
+        idle_after: if set, streams always run in threads and ``(IDLE, IDLE)`` is yielded
+            whenever this many seconds pass without a page, so a consumer running in dlt's
+            main thread can hand control back instead of blocking every other resource.
 
     Raises:
         Exception: the first exception raised by any stream, re-raised in the consumer.
     """
     streams = list(streams)
-    if workers <= 1 or len(streams) <= 1:
+    if (workers <= 1 or len(streams) <= 1) and idle_after is None:
         for key, open_stream in streams:
             for page in open_stream():
                 yield key, page
@@ -59,13 +66,18 @@ def parallel_pages(
             return
         put((_DONE, None))
 
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(streams)), thread_name_prefix="jira")
+    threads = max(1, min(workers, len(streams)))
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="jira")
     try:
         for key, open_stream in streams:
             pool.submit(run, key, open_stream)
         remaining = len(streams)
         while remaining:
-            key, payload = pages.get()
+            try:
+                key, payload = pages.get(timeout=idle_after)
+            except queue.Empty:
+                yield IDLE, IDLE
+                continue
             if key is _DONE:
                 remaining -= 1
                 if payload is not None:

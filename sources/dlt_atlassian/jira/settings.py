@@ -23,6 +23,9 @@ CHANGELOG_BULK_PAGE_SIZE = 5000
 """Histories a bulkfetch page asks for (Jira allows 10,000): ~11 MB of JSON, ~40 MB parsed."""
 CHANGELOG_PAGES_IN_FLIGHT = 2
 """Bulkfetch pages fetched and parsed at once across all batches: bounds extract memory."""
+EMBEDDED_BATCHES_IN_FLIGHT = 2
+"""Issue batches whose embedded changelogs wait for ``issue_changelogs``: the search pauses
+beyond this, so parsed histories never pile up in dlt's queue (memory stays flat)."""
 COMMENTS_PATH = "/rest/api/3/issue/{issue_id}/comment"
 COMMENTS_PAGE_SIZE = 100
 WORKLOG_UPDATED_PATH = "/rest/api/3/worklog/updated"

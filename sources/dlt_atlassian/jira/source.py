@@ -131,8 +131,9 @@ def jira_source(
         reconcile_deletes: ``"always"``, ``"never"`` or ``"<N>h"``: how often to remove issues
             deleted in Jira (one id-only search of the scope, 5000 ids a request); default
             ``"always"`` for Jira (``confluence_source`` defaults to ``"24h"``).
-        parallelism: Threads for the project searches and the per-issue comment requests
-            (default 4).
+        parallelism: Threads for the issue searches (per project, and time slices of large
+            searches) and the per-issue comment requests (default 4); sprint membership and
+            project reads use four times as many.
         max_connections: HTTP connection pool size.
 
     Returns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,26 @@ from dlt_atlassian.redact import redact
 logger = logging.getLogger("dlt_atlassian")
 
 PRODUCTS = ("jira", "confluence")
+
+DUCKDB_MEMORY_LIMIT = "256MB"
+"""DuckDB's buffer pool cap: the load's merges spill to disk instead of growing with the data."""
+WRITER_BUFFER_ITEMS = 1000
+"""Rows dlt buffers per table before writing them out (dlt's default 5000 holds ~200 MB of
+Jira issues with their rich-text fields)."""
+
+LOW_PRIORITY_DEFAULTS: dict[str, Any] = {
+    # Extract files are temporary: gzip there costs CPU for nothing. dlt reads the extract
+    # writer's settings from [data_writer] only, so normalize (whose files are uploaded to
+    # non-DuckDB destinations) gets its own section, compression left on.
+    "data_writer": {"disable_compression": True, "buffer_max_items": WRITER_BUFFER_ITEMS},
+    "normalize": {
+        "data_writer": {"disable_compression": False, "buffer_max_items": WRITER_BUFFER_ITEMS}
+    },
+    "destination": {
+        "duckdb": {"credentials": {"global_config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}}
+    },
+}
+"""dlt settings the runner uses unless configured otherwise (any dlt config source wins)."""
 
 
 @dataclass
@@ -83,9 +104,30 @@ def build_source(options: RunOptions) -> Any:
     return source
 
 
-def build_pipeline(options: RunOptions) -> Any:
-    """Create (or reopen) the dlt pipeline for ``options``."""
+def install_defaults() -> None:
+    """Register :data:`LOW_PRIORITY_DEFAULTS` as dlt's last config provider (idempotent).
+
+    Being last, they only fill keys that no environment variable, ``.dlt/*.toml`` file or
+    other provider sets: a user's own ``global_config`` or ``buffer_max_items`` always wins.
+    """
     import dlt
+    from dlt.common.configuration.providers import DictionaryProvider
+
+    class _Defaults(DictionaryProvider):
+        NAME = "dlt-atlassian defaults"
+
+    if any(p.name == _Defaults.NAME for p in dlt.config.config_providers):
+        return
+    provider = _Defaults()
+    provider._config_doc.update(copy.deepcopy(LOW_PRIORITY_DEFAULTS))
+    dlt.config.register_provider(provider)
+
+
+def build_pipeline(options: RunOptions) -> Any:
+    """Create (or reopen) the dlt pipeline for ``options`` (with :func:`install_defaults`)."""
+    import dlt
+
+    install_defaults()
     from dlt.common.runtime.collector import LogCollector
 
     progress: Any = None

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 
 from dlt_atlassian import errors
 from dlt_atlassian.http.retry import parse_retry_after
@@ -41,7 +42,7 @@ def parse_json_body(method: str, response: httpx.Response) -> Any:
             hint="Check the site URL: it does not look like an Atlassian Cloud API.",
         )
     try:
-        return json.loads(response.content)
+        return decode_json(response.content)
     except ValueError:
         raise MalformedJSON(
             errors.ResponseFormatError(
@@ -52,6 +53,29 @@ def parse_json_body(method: str, response: httpx.Response) -> Any:
                 hint="Atlassian sent a broken response; run again.",
             )
         ) from None
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_NUMBER = b"0" * 19  # 19 digits: the shortest integer that may not fit in 64 bits
+
+
+def decode_json(content: bytes) -> Any:
+    """``json.loads`` semantics at orjson's speed (stdlib parsing was 14% of a load's CPU).
+
+    orjson turns integers beyond 64 bits into floats and refuses a few bodies the standard
+    library accepts (lone surrogates, NaN, UTF-16/32). Bodies with a run of 19+ digits (found
+    with one C-speed scan) and bodies orjson refuses are parsed by the standard library, so
+    the result never depends on which parser ran.
+
+    Raises:
+        ValueError: the body is not JSON.
+    """
+    if content.translate(_DIGITS_AS_ZERO).find(_LONG_NUMBER) >= 0:
+        return json.loads(content)
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def server_now(response: httpx.Response | None) -> float:

@@ -56,6 +56,14 @@ def _opener(run: JiraRun, issue_id: str) -> Callable[[], Iterable[list[dict[str,
 
 def comments_for(run: JiraRun, batch: IssueBatch) -> Iterator[list[dict[str, Any]]]:
     """Yield comment rows of the batch's due issues (and tombstones)."""
+    try:
+        yield from _comment_rows(run, batch)
+    finally:
+        # dlt may keep the batch referenced until the extract ends: drop the raw comments now.
+        batch.comments.clear()
+
+
+def _comment_rows(run: JiraRun, batch: IssueBatch) -> Iterator[list[dict[str, Any]]]:
     plain = run.options.include_plain_text
     if batch.deleted:
         yield [comment_tombstone(i) for i in batch.deleted]

@@ -99,7 +99,7 @@ def destination_values(table: str, column: str, issue_ids: Iterable[str]) -> lis
     """
     wanted = sorted({str(int(i)) for i in issue_ids})
     found: list[str] = []
-    if not wanted:
+    if not wanted or not _loaded(table):
         return found
     try:
         with dlt.current.pipeline().sql_client() as client:
@@ -121,7 +121,9 @@ def destination_rows(table: str, columns: Sequence[str], issue_ids: Iterable[str
     """
     wanted = sorted({str(int(i)) for i in issue_ids})
     found: list[Any] = []
-    if not wanted:
+    # A table never loaded has no rows; asking would fail (no dataset yet on a first run), and
+    # the caught error's traceback would keep the calling frames, and their batches, alive.
+    if not wanted or not _loaded(table):
         return found
     with dlt.current.pipeline().sql_client() as client:
         names = ", ".join(client.escape_column_name(c) for c in columns)
@@ -147,6 +149,18 @@ def _query(client: Any, sql: str, table: str, column: str) -> list[Any]:
         return list(client.execute_sql(text) or [])
     except DatabaseUndefinedRelation:
         return []  # nothing loaded into that table yet
+
+
+def _loaded(table: str) -> bool:
+    """Whether the pipeline's schema says ``table`` has received data (so it exists)."""
+    from dlt.common.schema.utils import has_table_seen_data
+
+    try:
+        schema = dlt.current.pipeline().default_schema
+    except Exception:  # no pipeline schema yet: let the query find out
+        return True
+    table_schema = schema.tables.get(table)
+    return table_schema is not None and has_table_seen_data(table_schema)
 
 
 class Reconciler:

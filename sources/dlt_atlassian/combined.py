@@ -35,7 +35,7 @@ def atlassian_source(
     body_format: str = "storage",
     include_plain_text: bool | None = None,
     parallelism: int | None = None,
-    max_connections: int = 16,
+    max_connections: int = 32,
     jira_options: dict[str, Any] | None = None,
     confluence_options: dict[str, Any] | None = None,
 ) -> Sequence[DltResource]:
@@ -61,7 +61,9 @@ def atlassian_source(
         include_plain_text: Plain-text companions of rich text, for both products (default:
             each product's own, ``False`` for Jira and ``True`` for Confluence).
         parallelism: Worker threads per product (default: 4 for Jira, 16 for Confluence).
-        max_connections: HTTP connection pool size (shared by both products).
+        max_connections: HTTP connection pool size and requests in flight, shared by both
+            products (default 32: Confluence alone keeps ~16 in flight at the burst limit,
+            and Jira's searches must not queue behind it).
         jira_options: Further ``jira_source`` options (``jql``, ``fields``,
             ``include_plain_text`` (default ``False``), ``parallelism`` (default 4), ...).
         confluence_options: Further ``confluence_source`` options (``body_format``,

@@ -119,7 +119,6 @@ def _handed_on(run: JiraRun, batch: IssueBatch, bounded: bool) -> Iterator[Issue
     Waiting yields empty batches: this runs in dlt's main thread, which must keep running
     ``issue_changelogs`` (the transformer that frees the slots) and every other resource.
     """
-    _with_stored_histories(batch)
     if bounded and batch.changelogs:
         while not run.embedded_slots.acquire(timeout=IDLE_AFTER_S):
             yield IssueBatch()
@@ -131,13 +130,6 @@ def _minimal_row(raw: Mapping[str, Any]) -> dict[str, Any]:
     fields = raw.get("fields") if isinstance(raw.get("fields"), Mapping) else {}
     assert isinstance(fields, Mapping)
     return {"id": str(raw["id"]), "key": raw.get("key"), "updated": fields.get("updated")}
-
-
-def _with_stored_histories(batch: IssueBatch) -> IssueBatch:
-    """Attach the stored history ids of issues whose embedded changelog is partial."""
-    partial = partial_ids(batch.changelogs, batch.due.get(CHANGELOG_TABLE, ()))
-    batch.stored_histories = stored_history_ids(partial)
-    return batch
 
 
 def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
@@ -217,9 +209,15 @@ def issue_feed(run: JiraRun) -> Iterator[IssueBatch]:
             row = issue_row(raw, catalog) if catalog is not None else _minimal_row(raw)
             batch.add(row, due, raw)
             if len(batch) >= opts.issue_batch_size:
+                # Inline, not in a helper: dlt's SQL client keeps the frames of each call alive
+                # (a stored traceback), and a helper's frame would keep its batch with it.
+                partial = partial_ids(batch.changelogs, batch.due.get(CHANGELOG_TABLE, ()))
+                batch.stored_histories = stored_history_ids(partial)
                 yield from _handed_on(run, batch, bounded)
                 batch = IssueBatch()
     if batch:
+        partial = partial_ids(batch.changelogs, batch.due.get(CHANGELOG_TABLE, ()))
+        batch.stored_histories = stored_history_ids(partial)
         yield from _handed_on(run, batch, bounded)
 
     if run.reconciler is not None:

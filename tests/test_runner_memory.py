@@ -60,6 +60,8 @@ def test_run_caps_duckdb_memory(site: SimulatorServer, tmp_path: Path) -> None:
     pipeline, _ = runner.run(options(tmp_path, "capped"))
     assert destination_memory_limit(pipeline) == duckdb_renders(runner.DUCKDB_MEMORY_LIMIT)
     with pipeline.sql_client() as client:
+        order = client.execute_sql("SELECT current_setting('preserve_insertion_order')")
+        assert order[0][0] is False
         ids = {r[0] for r in client.execute_sql("SELECT id FROM issues")}
     assert ids == set(site.sim.jira.issue_ids())
 
@@ -67,10 +69,10 @@ def test_run_caps_duckdb_memory(site: SimulatorServer, tmp_path: Path) -> None:
 def test_users_duckdb_config_wins(
     site: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "1GB"}')
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"memory_limit": "2GB"}')
     pipeline, _ = runner.run(options(tmp_path, "own_limit"))
-    assert destination_memory_limit(pipeline) == duckdb_renders("1GB")
-    assert duckdb_renders("1GB") != duckdb_renders(runner.DUCKDB_MEMORY_LIMIT)
+    assert destination_memory_limit(pipeline) == duckdb_renders("2GB")
+    assert duckdb_renders("2GB") != duckdb_renders(runner.DUCKDB_MEMORY_LIMIT)
 
 
 def _first_bytes(pattern: str) -> bytes:

@@ -16,8 +16,11 @@ logger = logging.getLogger("dlt_atlassian")
 
 PRODUCTS = ("jira", "confluence")
 
-DUCKDB_MEMORY_LIMIT = "256MB"
-"""DuckDB's buffer pool cap: the load's merges spill to disk instead of growing with the data."""
+DUCKDB_MEMORY_LIMIT = "1GB"
+"""DuckDB's buffer pool cap: the load's merges spill to disk instead of growing with the data.
+
+256MB was measured too tight: a 100,000-issue site's incremental merge of ``sprint_issues``
+failed with DuckDB's "Out of Memory Error: failed to pin block". A cap must never fail a load."""
 WRITER_BUFFER_ITEMS = 1000
 """Rows dlt buffers per table before writing them out (dlt's default 5000 holds ~200 MB of
 Jira issues with their rich-text fields)."""
@@ -31,7 +34,15 @@ LOW_PRIORITY_DEFAULTS: dict[str, Any] = {
         "data_writer": {"disable_compression": False, "buffer_max_items": WRITER_BUFFER_ITEMS}
     },
     "destination": {
-        "duckdb": {"credentials": {"global_config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}}
+        "duckdb": {
+            "credentials": {
+                # Unordered inserts let DuckDB stream and spill them (its own OOM advice).
+                "global_config": {
+                    "memory_limit": DUCKDB_MEMORY_LIMIT,
+                    "preserve_insertion_order": False,
+                }
+            }
+        }
     },
 }
 """dlt settings the runner uses unless configured otherwise (any dlt config source wins)."""

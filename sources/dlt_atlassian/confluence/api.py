@@ -22,6 +22,7 @@ from dlt_atlassian.confluence.settings import (
 )
 from dlt_atlassian.errors import ConfigurationError
 from dlt_atlassian.http import AtlassianClient, CursorPaginator
+from dlt_atlassian.http.limiter import RequestGate
 
 Obj = dict[str, Any]
 
@@ -32,9 +33,12 @@ def chunks(values: Sequence[str], size: int) -> Iterator[list[str]]:
         yield list(values[start : start + size])
 
 
-def paginate(client: AtlassianClient, path: str, params: dict[str, Any]) -> Iterator[list[Obj]]:
-    """Yield the result pages of a v2 list endpoint."""
-    return client.paginate(path, paginator=CursorPaginator(page_size=PAGE_SIZE), params=params)
+def paginate(
+    client: AtlassianClient, path: str, params: dict[str, Any], gate: RequestGate | None = None
+) -> Iterator[list[Obj]]:
+    """Yield the result pages of a v2 list endpoint (each request through ``gate``, if any)."""
+    return client.paginate(path, paginator=CursorPaginator(page_size=PAGE_SIZE), params=params,
+                           gate=gate)
 
 
 def modified_at(obj: Obj) -> datetime | None:

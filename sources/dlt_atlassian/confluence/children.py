@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from dlt_atlassian.confluence import api
 from dlt_atlassian.confluence.context import SourceContext
-from dlt_atlassian.confluence.pacing import paced_json, paced_pages
 from dlt_atlassian.confluence.parallel import map_in_chunks
 from dlt_atlassian.confluence.rows import Row, label_row, tombstone, version_row
 from dlt_atlassian.confluence.settings import ENDPOINT_BY_KIND, V2, ContentKind
@@ -36,7 +36,7 @@ def paced(
     ctx: SourceContext, endpoint: str, path: str, params: dict[str, Any]
 ) -> Iterator[list[dict[str, Any]]]:
     """Pages of a per-item list, paced by the gate of ``endpoint`` (see :mod:`pacing`)."""
-    return paced_pages(ctx.client, ctx.gates.get(endpoint), path, params)
+    return api.paginate(ctx.client, path, params, ctx.gates.get(endpoint))
 
 
 def versions_of(ctx: SourceContext, kind: ContentKind, obj: dict[str, Any]) -> list[Row]:
@@ -86,7 +86,7 @@ def children_of(
               "include-labels": "true"}
     path = f"{endpoint.list_path}/{content_id}"
     try:
-        body = paced_json(ctx.client, ctx.gates.get(f"{kind}/single"), path, params)
+        body = ctx.client.get_json(path, params, gate=ctx.gates.get(f"{kind}/single"))
     except NotFoundError:  # purged since the scan: the next deletion pass removes it
         return [version_tombstone(content_id)], [label_tombstone(content_id)]
     found_versions = _included(body, "versions")

@@ -8,8 +8,9 @@ the responses to requests already sent carry the same news), unflagged ones wide
 one request per round trip. The bucket then hovers near the 20% mark: the endpoint runs at the
 rate Atlassian refills, never drained into 429s, and without hard-coding any limit.
 
-The requests still go through the shared client (retries, the shared limiter, auth); the gate
-only decides how many of one endpoint's requests may be in flight at once.
+The requests still go through the shared client (retries, the shared limiter, auth): a gate is
+passed to ``client.paginate`` / ``client.get_json`` as their ``gate`` and only decides how many
+of one endpoint's requests may be in flight at once.
 """
 
 from __future__ import annotations
@@ -18,24 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
-import httpx
-
-from dlt_atlassian.confluence.settings import PAGE_SIZE
-from dlt_atlassian.errors import ResponseFormatError
-from dlt_atlassian.http import AtlassianClient, CursorPaginator, PageRequest
-from dlt_atlassian.http.responses import MalformedJSON, parse_json_body
-
-Obj = dict[str, Any]
-Signal = Callable[[Mapping[str, str], float], None]
+from dlt_atlassian.http.limiter import ResponseSignal
 
 # Halving on a near-limit signal: the 20% left must absorb the requests already in flight
 # while the cap comes down; the bucket then refills the dip, so throughput stays at the rate.
 _CUT = 0.5
 _GROW = 1.1  # recovery below one request in flight
 _FLOOR = 0.05  # at most 20 round trips between starts
-_MALFORMED_ATTEMPTS = 3
 
 
 def near_limit(headers: Mapping[str, str]) -> bool:
@@ -69,7 +60,7 @@ class EndpointGate:
         self._cond = threading.Condition()
 
     @contextmanager
-    def slot(self) -> Iterator[Signal]:
+    def slot(self) -> Iterator[ResponseSignal]:
         """Hold one slot; call the yielded function with the response headers and duration."""
         with self._cond:
             while self.in_flight >= max(1, int(self.limit)):
@@ -123,55 +114,3 @@ class Gates:
             if gate is None:
                 gate = self._gates[endpoint] = EndpointGate(self.ceiling)
             return gate
-
-
-def paced_pages(
-    client: AtlassianClient, gate: EndpointGate, path: str, params: dict[str, Any]
-) -> Iterator[list[Obj]]:
-    """Yield the result pages of a v2 list, each request through ``gate``.
-
-    Like :func:`api.paginate` (cursor links, page size 250), but reads each response's rate
-    limit headers, which ``client.paginate`` does not expose.
-    """
-    pager = CursorPaginator(page_size=PAGE_SIZE)
-    request = PageRequest("GET", path, dict(params))
-    pager.init_request(request)
-    while True:
-        response, body = _get(client, gate, request)
-        items = body.get("results") if isinstance(body, dict) else None
-        if not isinstance(items, list):
-            raise ResponseFormatError(
-                f"GET {path} returned no results list", method="GET", url=str(response.url)
-            )
-        if items:
-            yield items
-        pager.update_state(response, items, body=body)
-        if not pager.has_next_page:
-            return
-        pager.update_request(request)
-        if request.url.startswith(("http://", "https://")):
-            # A server-given link on another host keeps only its path (as client.paginate).
-            request.url = httpx.URL(request.url).raw_path.decode("ascii")
-
-
-def paced_json(
-    client: AtlassianClient, gate: EndpointGate, path: str, params: dict[str, Any]
-) -> Any:
-    """GET one object through ``gate``."""
-    return _get(client, gate, PageRequest("GET", path, dict(params)))[1]
-
-
-def _get(client: AtlassianClient, gate: EndpointGate, request: PageRequest
-         ) -> tuple[httpx.Response, Any]:
-    error: ResponseFormatError | None = None
-    for _ in range(_MALFORMED_ATTEMPTS):
-        with gate.slot() as signal:
-            started = time.perf_counter()
-            response = client.request("GET", request.url, params=request.params or None)
-            signal(response.headers, time.perf_counter() - started)
-        try:
-            return response, parse_json_body("GET", response)
-        except MalformedJSON as bad:
-            error = bad.error
-    assert error is not None
-    raise error

@@ -11,6 +11,7 @@ import copy
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from types import TracebackType
 from typing import Any
 
@@ -18,7 +19,7 @@ import httpx
 
 from dlt_atlassian import __version__, errors
 from dlt_atlassian.http.error_mapping import error_for_response
-from dlt_atlassian.http.limiter import RateLimiter
+from dlt_atlassian.http.limiter import RateLimiter, RequestGate
 from dlt_atlassian.http.paginators import BasePaginator, PageRequest
 from dlt_atlassian.http.responses import MalformedJSON, parse_json_body, server_now
 from dlt_atlassian.http.retry import (
@@ -131,9 +132,14 @@ class AtlassianClient:
         response, _ = self._send(method, path, params=params, json=json, headers=headers)
         return response
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET ``path`` and return the parsed JSON (malformed bodies are retried)."""
-        return self._send("GET", path, params=params, want_json=True)[1]
+    def get_json(
+        self, path: str, params: Mapping[str, Any] | None = None, *, gate: RequestGate | None = None
+    ) -> Any:
+        """GET ``path`` and return the parsed JSON (malformed bodies are retried).
+
+        ``gate``: a caller's own cap held around each attempt (besides the shared limiter).
+        """
+        return self._send("GET", path, params=params, want_json=True, gate=gate)[1]
 
     def post_json(self, path: str, json: Any, params: Mapping[str, Any] | None = None) -> Any:
         """POST ``json`` to ``path`` and return the parsed JSON (for read-only searches)."""
@@ -148,6 +154,7 @@ class AtlassianClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data_selector: str | None = None,
+        gate: RequestGate | None = None,
     ) -> Iterator[list[Any]]:
         """Yield one list of items per non-empty page, streaming (nothing is accumulated).
 
@@ -159,6 +166,7 @@ class AtlassianClient:
             json: JSON body of the first request.
             data_selector: dotted path to the items (default: the paginator's ``items_key``,
                 a bare list, or the only well-known list key).
+            gate: a caller's own cap held around each request (besides the shared limiter).
 
         Raises:
             PaginationLoopError: the server repeated a page token or next link.
@@ -176,6 +184,7 @@ class AtlassianClient:
                 json=request.json,
                 want_json=True,
                 is_link=request.is_link,
+                gate=gate,
             )
             items = select_items(body, selector, method=request.method, url=str(response.url))
             if items:
@@ -212,6 +221,7 @@ class AtlassianClient:
         headers: Mapping[str, str] | None = None,
         want_json: bool = False,
         is_link: bool = False,
+        gate: RequestGate | None = None,
     ) -> tuple[httpx.Response, Any]:
         method = method.upper()
         url = self.build_url(path, rebase_foreign=is_link)
@@ -224,7 +234,7 @@ class AtlassianClient:
         while True:
             attempt += 1
             try:
-                return self._attempt(method, url, json, headers, want_json)
+                return self._attempt(method, url, json, headers, want_json, gate)
             except _Retry as failure:
                 if failure.reason == "malformed":
                     malformed += 1
@@ -255,23 +265,27 @@ class AtlassianClient:
         json: Any,
         headers: Mapping[str, str] | None,
         want_json: bool,
+        gate: RequestGate | None = None,
     ) -> tuple[httpx.Response, Any]:
         shown = redact(url)
-        with self.limiter.slot():
-            started = time.perf_counter()
-            try:
-                response = self._http.request(method, url, json=json, headers=headers)
-            except _RETRYABLE_EXCEPTIONS as exc:
-                kind = type(exc).__name__
-                logger.debug("%s %s -> %s", method, shown, kind)
-                lost = errors.TransportError(
-                    f"{method} {shown} failed: {kind}", method=method, url=url
-                )
-                raise _Retry(kind, None, lost) from None
-            except httpx.HTTPError as exc:
-                raise errors.TransportError(
-                    f"{method} {shown} failed: {type(exc).__name__}", method=method, url=url
-                ) from None
+        with gate.slot() if gate is not None else nullcontext(None) as signal:
+            with self.limiter.slot():
+                started = time.perf_counter()
+                try:
+                    response = self._http.request(method, url, json=json, headers=headers)
+                except _RETRYABLE_EXCEPTIONS as exc:
+                    kind = type(exc).__name__
+                    logger.debug("%s %s -> %s", method, shown, kind)
+                    lost = errors.TransportError(
+                        f"{method} {shown} failed: {kind}", method=method, url=url
+                    )
+                    raise _Retry(kind, None, lost) from None
+                except httpx.HTTPError as exc:
+                    raise errors.TransportError(
+                        f"{method} {shown} failed: {type(exc).__name__}", method=method, url=url
+                    ) from None
+            if signal is not None and response.status_code < 400:
+                signal(response.headers, time.perf_counter() - started)
         elapsed = (time.perf_counter() - started) * 1000
         status = response.status_code
         logger.debug("%s %s -> %s in %.0f ms", method, redact(str(response.url)), status, elapsed)

@@ -15,11 +15,27 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 # How long the observed request rate is measured over, when a 429 arrives with no rate set.
 _RATE_WINDOW = 2.0
+
+
+ResponseSignal = Callable[[Mapping[str, str], float], None]
+"""Told each successful response's headers and its seconds in flight."""
+
+
+class RequestGate(Protocol):
+    """A caller's own cap on some of its requests (e.g. one endpoint's).
+
+    Held around each attempt besides the shared limiter (see ``confluence/pacing.py``).
+    """
+
+    def slot(self) -> AbstractContextManager[ResponseSignal]:
+        """Hold one slot for an attempt; the yielded function hears how it went."""
+        ...
 
 
 @dataclass(frozen=True)

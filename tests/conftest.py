@@ -6,6 +6,8 @@
 - ``fresh_simulator``: a server for one test; mutate it freely.
 - ``make_simulator(config=None, products=None)``: start servers with your own config;
   all are stopped at the end of the test.
+- ``running`` / ``server``: a scripted HTTP server per module, reset for each test (from
+  ``http_fixtures``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 from dlt_atlassian.simulator.config import SimulatorConfig
 from dlt_atlassian.simulator.presets import scaled
 from dlt_atlassian.simulator.server import SimulatorServer
+
+pytest_plugins = ["http_fixtures"]
 
 DEFAULT_TEST_SCALE = 0.1
 

@@ -15,11 +15,12 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 import uvicorn
 
 Spec = dict[str, Any]
@@ -227,3 +228,20 @@ def make_client(base_url: str, clock: FakeClock | None = None, **kwargs: Any) ->
             kwargs["limiter"] = RateLimiter(8)
     kwargs.setdefault("retry", fast_policy())
     return AtlassianClient(base_url, **kwargs)
+
+
+# Fixtures shared by the HTTP-level test modules (registered through conftest's pytest_plugins).
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[ScriptedServer]:
+    """One scripted server per test module."""
+    with RunningServer(ScriptedServer()) as app:
+        yield app
+
+
+@pytest.fixture
+def server(running: ScriptedServer) -> ScriptedServer:
+    """The module's scripted server, with its script and request log reset."""
+    running.reset()
+    return running

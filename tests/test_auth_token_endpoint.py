@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from dlt_atlassian.auth import MemoryTokenStore, OAuth2RefreshAuth, TokenEndpoint, TokenSet
 from dlt_atlassian.errors import AuthError, InvalidGrantError
-from http_fixtures import RunningServer, ScriptedServer
+from http_fixtures import ScriptedServer
 
 SECRET = "endpoint-client-secret"
 OLD_REFRESH = "old-refresh-token-abc"
 NEW_ACCESS = "new-access-token-def"
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[ScriptedServer]:
-    with RunningServer(ScriptedServer()) as app:
-        yield app
-
-
-@pytest.fixture
-def server(running: ScriptedServer) -> ScriptedServer:
-    running.reset()
-    return running
 
 
 def _endpoint(server: ScriptedServer) -> TokenEndpoint:

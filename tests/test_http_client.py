@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -15,18 +14,6 @@ from dlt_atlassian.http import AtlassianClient, RateLimiter
 from http_fixtures import FakeClock, RunningServer, ScriptedServer, fast_policy, make_client
 
 OK = {"json": {"ok": True}}
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[ScriptedServer]:
-    with RunningServer(ScriptedServer()) as app:
-        yield app
-
-
-@pytest.fixture
-def server(running: ScriptedServer) -> ScriptedServer:
-    running.reset()
-    return running
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,23 +11,11 @@ import pytest
 from dlt_atlassian import errors
 from dlt_atlassian.http.error_mapping import extract_messages, hint_for
 from dlt_atlassian.redact import register_secret
-from http_fixtures import FakeClock, Logged, RunningServer, ScriptedServer, make_client
+from http_fixtures import FakeClock, Logged, ScriptedServer, make_client
 
 TOKEN = "sim-api-token-7f3a9c"
 EMAIL = "admin@example.com"
 BASIC = base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[ScriptedServer]:
-    with RunningServer(ScriptedServer()) as app:
-        yield app
-
-
-@pytest.fixture
-def server(running: ScriptedServer) -> ScriptedServer:
-    running.reset()
-    return running
 
 
 def test_jira_error_shape() -> None:

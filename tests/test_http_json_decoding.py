@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 
 from dlt_atlassian import errors
 from dlt_atlassian.http.responses import decode_json
-from http_fixtures import FakeClock, RunningServer, ScriptedServer, make_client
+from http_fixtures import FakeClock, ScriptedServer, make_client
 
 
 def same(a: Any, b: Any) -> bool:
@@ -82,18 +81,6 @@ def test_malformed_bodies_raise_value_error(body: bytes) -> None:
 
 
 # ------------------------------------------------------------------ end to end over HTTP
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[ScriptedServer]:
-    with RunningServer(ScriptedServer()) as app:
-        yield app
-
-
-@pytest.fixture
-def server(running: ScriptedServer) -> ScriptedServer:
-    running.reset()
-    return running
 
 
 def test_client_returns_exact_values(server: ScriptedServer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,22 +14,10 @@ from dlt_atlassian.http import (
     NextPageTokenPaginator,
     StartAtPaginator,
 )
-from http_fixtures import FakeClock, Logged, RunningServer, ScriptedServer, make_client
+from http_fixtures import FakeClock, Logged, ScriptedServer, make_client
 
 DATA = [{"id": str(i)} for i in range(23)]
 CAP = 10  # server-side page cap, smaller than what the client asks for
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[ScriptedServer]:
-    with RunningServer(ScriptedServer()) as app:
-        yield app
-
-
-@pytest.fixture
-def server(running: ScriptedServer) -> ScriptedServer:
-    running.reset()
-    return running
 
 
 def _client(server: ScriptedServer, prefix: str = "") -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dlt_atlassian.http.paginators import StartAtPaginator
 from dlt_atlassian.jira.context import JiraRun, resource_errors
+from dlt_atlassian.jira.embedded import embedded_page
 from dlt_atlassian.jira.issues import IssueBatch
 from dlt_atlassian.jira.parallel import parallel_pages
 from dlt_atlassian.jira.rows import comment_row, tombstone
@@ -29,15 +30,10 @@ def comment_tombstone(issue_id: str) -> dict[str, Any]:
 
 def embedded_comments(value: object) -> list[dict[str, Any]] | None:
     """The comments embedded in a search result, if that list is complete (else None)."""
-    if not isinstance(value, Mapping):
+    page = embedded_page(value, "comments")
+    if page is None or len(page[0]) < page[1]:
         return None
-    comments = value.get("comments")
-    total = value.get("total")
-    if not isinstance(comments, list) or not isinstance(total, int):
-        return None
-    if value.get("startAt") not in (None, 0) or len(comments) < total:
-        return None
-    return [dict(c) for c in comments if isinstance(c, Mapping) and c.get("id") is not None]
+    return [dict(c) for c in page[0] if isinstance(c, Mapping) and c.get("id") is not None]
 
 
 def _fetch(run: JiraRun, issue_id: str) -> Iterable[list[dict[str, Any]]]:

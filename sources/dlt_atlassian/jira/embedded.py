@@ -23,16 +23,28 @@ from dlt_atlassian.jira.settings import CHANGELOG_TABLE
 logger = logging.getLogger("dlt_atlassian.jira")
 
 
-def _parts(value: object) -> tuple[list[Mapping[str, Any]], int] | None:
-    """``(histories, total)`` of a well-formed embedded changelog starting at the first."""
+def embedded_page(value: object, key: str) -> tuple[list[Any], int] | None:
+    """``(items, total)`` of a list the search embedded, if well formed and from the first item.
+
+    Jira embeds ``{startAt, maxResults, total, <key>: [...]}``; anything else gives None.
+    """
     if not isinstance(value, Mapping):
         return None
-    histories = value.get("histories")
+    items = value.get(key)
     total = value.get("total")
-    if not isinstance(histories, list) or not isinstance(total, int):
+    if not isinstance(items, list) or not isinstance(total, int):
         return None
     if value.get("startAt") not in (None, 0):
         return None
+    return items, total
+
+
+def _parts(value: object) -> tuple[list[Mapping[str, Any]], int] | None:
+    """``(histories, total)`` of a well-formed embedded changelog starting at the first."""
+    page = embedded_page(value, "histories")
+    if page is None:
+        return None
+    histories, total = page
     if not all(isinstance(h, Mapping) and h.get("id") is not None for h in histories):
         return None
     return histories, total

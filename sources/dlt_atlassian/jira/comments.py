@@ -55,7 +55,7 @@ def comments_for(run: JiraRun, batch: IssueBatch) -> Iterator[list[dict[str, Any
     try:
         yield from _comment_rows(run, batch)
     finally:
-        # dlt may keep the batch referenced until the extract ends: drop the raw comments now.
+        # The batch lives on until issue_changelogs is done with it too: free the raw comments now.
         batch.comments.clear()
 
 
